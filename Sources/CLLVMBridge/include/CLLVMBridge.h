@@ -1,0 +1,50 @@
+#ifndef UKL_CLLVMBRIDGE_H
+#define UKL_CLLVMBRIDGE_H
+
+/* The LLVM 19 C API, as one module for Swift. */
+#include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/BitWriter.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/IRReader.h>
+#include <llvm-c/Linker.h>
+#include <llvm-c/Support.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The C++ shim: only what LLVM-C has no entry for.
+ */
+
+/* Integer value of module flag KEY. Returns 1 and sets *value when the flag
+ * exists and is an integer constant, 0 otherwise. M must be a valid module. */
+int ukl_module_flag_int(LLVMModuleRef M, const char *key, uint64_t *value);
+
+/* Turn on function and data sections, as ld.lld does for every LTO link, so
+ * that the kernel's linker script sees the same input sections. TM must come
+ * from LLVMCreateTargetMachine* and not be in use by another thread. */
+void ukl_target_machine_set_sections(LLVMTargetMachineRef TM, int on);
+
+/* Calls SYMBOL(ctx, name, flags) for every global symbol of an object file or
+ * bitcode file held in DATA[0..size) (bitcode symbols include those defined by
+ * module-level inline asm; the X86 asm parser must be initialized).
+ * flags: UKL_SYM_UNDEFINED, UKL_SYM_WEAK. Returns 0 on success; on failure
+ * returns 1 and sets *error to a malloc'ed message the caller frees. */
+enum { UKL_SYM_UNDEFINED = 1, UKL_SYM_WEAK = 2 };
+typedef void (*ukl_symbol_fn)(void *ctx, const char *name, int flags);
+int ukl_object_symbols(const char *data, size_t size, const char *name,
+                       ukl_symbol_fn symbol, void *ctx, char **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,65 @@
+// The few entries LLVM-C lacks. Each states its preconditions in the header.
+#include "CLLVMBridge.h"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Object/SymbolicFile.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+using namespace llvm;
+
+int ukl_module_flag_int(LLVMModuleRef M, const char *key, uint64_t *value) {
+  auto *flag = mdconst::dyn_extract_or_null<ConstantInt>(unwrap(M)->getModuleFlag(key));
+  if (!flag)
+    return 0;
+  *value = flag->getZExtValue();
+  return 1;
+}
+
+void ukl_target_machine_set_sections(LLVMTargetMachineRef TM, int on) {
+  // LLVMTargetMachineRef is a TargetMachine* (see TargetMachineC.cpp).
+  auto *machine = reinterpret_cast<TargetMachine *>(TM);
+  machine->Options.FunctionSections = on != 0;
+  machine->Options.DataSections = on != 0;
+}
+
+int ukl_object_symbols(const char *data, size_t size, const char *name,
+                       ukl_symbol_fn symbol, void *ctx, char **error) {
+  LLVMContext context;
+  MemoryBufferRef buffer(StringRef(data, size), name);
+  auto file = object::SymbolicFile::createSymbolicFile(buffer, file_magic::unknown, &context);
+  if (!file) {
+    *error = strdup(toString(file.takeError()).c_str());
+    return 1;
+  }
+  for (const object::BasicSymbolRef &sym : (*file)->symbols()) {
+    Expected<uint32_t> flags = sym.getFlags();
+    if (!flags) {
+      *error = strdup(toString(flags.takeError()).c_str());
+      return 1;
+    }
+    if (!(*flags & object::BasicSymbolRef::SF_Global) ||
+        (*flags & object::BasicSymbolRef::SF_FormatSpecific))
+      continue;
+    std::string text;
+    raw_string_ostream out(text);
+    if (Error err = sym.printName(out)) {
+      *error = strdup(toString(std::move(err)).c_str());
+      return 1;
+    }
+    int kind = 0;
+    if (*flags & object::BasicSymbolRef::SF_Undefined)
+      kind |= UKL_SYM_UNDEFINED;
+    if (*flags & object::BasicSymbolRef::SF_Weak)
+      kind |= UKL_SYM_WEAK;
+    symbol(ctx, out.str().c_str(), kind);
+  }
+  return 0;
+}

@@ -1,0 +1,207 @@
+import Foundation
+internal import CLLVMBridge
+
+/// Owns one LLVM module (and keeps its context alive). Linking a module into
+/// another consumes it: after `link(into:)` this object no longer owns anything.
+public final class Module {
+    let context: Context
+    private(set) var ref: LLVMModuleRef?
+    /// Where it was read from, for messages.
+    public let origin: String
+
+    init(context: Context, ref: LLVMModuleRef, origin: String) {
+        self.context = context
+        self.ref = ref
+        self.origin = origin
+    }
+
+    deinit {
+        if let ref { LLVMDisposeModule(ref) }
+    }
+
+    var handle: LLVMModuleRef {
+        guard let ref else { preconditionFailure("module \(origin) used after it was linked away") }
+        return ref
+    }
+
+    /// Reads LLVM bitcode or textual IR. Bad input (missing file, not IR, IR
+    /// from another LLVM version, malformed) is one `UKLError.input` line.
+    public static func load(_ path: String) throws -> Module {
+        try load(path, context: Context())
+    }
+
+    static func load(_ path: String, context: Context, lazily: Bool = false) throws -> Module {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file"
+            throw UKLError.input(file: path, reason: reason)
+        }
+        return try load(data, name: path, context: context, lazily: lazily)
+    }
+
+    static func load(_ data: Data, name: String, context: Context, lazily: Bool = false) throws -> Module {
+        let format = IRFormat(data)
+        guard format != .other else {
+            throw UKLError.input(file: name, reason: "not LLVM bitcode or textual IR")
+        }
+        let buffer: LLVMMemoryBufferRef = data.withUnsafeBytes { raw in
+            LLVMCreateMemoryBufferWithMemoryRangeCopy(
+                raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, name)
+        }
+        var module: LLVMModuleRef?
+        var failed: LLVMBool
+        var message = ""
+        switch format {
+        case .bitcode where lazily:
+            // The lazy module owns the buffer and materializes bodies on demand.
+            failed = LLVMGetBitcodeModuleInContext2(context.ref, buffer, &module)
+        case .bitcode:
+            failed = LLVMParseBitcodeInContext2(context.ref, buffer, &module)
+            LLVMDisposeMemoryBuffer(buffer)
+        default:
+            var error: UnsafeMutablePointer<CChar>?
+            failed = LLVMParseIRInContext(context.ref, buffer, &module, &error)  // takes the buffer
+            message = takeMessage(error)
+        }
+        let errors = context.takeErrors()
+        if failed != 0 || module == nil {
+            let reason = errors.first ?? (message.isEmpty ? "malformed IR" : message)
+            throw UKLError.input(file: name, reason: describeParseFailure(reason, bitcode: format == .bitcode))
+        }
+        return Module(context: context, ref: module!, origin: name)
+    }
+
+    /// LLVM's reader names the producer when it fails; a producer other than
+    /// LLVM 19 is the usual cause (the Swift toolchain's clang is LLVM 21).
+    static func describeParseFailure(_ message: String, bitcode: Bool) -> String {
+        let reader = "19"
+        if let range = message.range(of: "Producer: '") {
+            let producer = message[range.upperBound...].prefix { $0 != "'" }
+            if producer.hasPrefix("LLVM"), !producer.dropFirst(4).hasPrefix(reader + ".") {
+                return "bitcode produced by \(producer) cannot be read by LLVM \(reader); "
+                    + "compile it with clang-19 (\(message))"
+            }
+        }
+        if bitcode && message.contains("Unknown attribute kind")
+            || message.contains("Invalid record") && message.contains("Producer") {
+            return "bitcode from a newer LLVM than \(reader)? compile it with clang-19 (\(message))"
+        }
+        return bitcode ? "malformed bitcode: \(message)" : message
+    }
+
+    /// Runs the verifier; the message lists what is broken.
+    public func verify() throws {
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMVerifyModule(handle, LLVMReturnStatusAction, &message) != 0 {
+            throw UKLError.tool("module \(origin) does not verify: \(takeMessage(message).prefix(2000))")
+        }
+        LLVMDisposeMessage(message)
+    }
+
+    /// Writes bitcode (or text IR with `text`) atomically; `-` is standard output.
+    public func write(to path: String, text: Bool = false) throws {
+        if text {
+            let ir = takeMessage(LLVMPrintModuleToString(handle))
+            try writeOutput(Data(ir.utf8), to: path)
+            return
+        }
+        let buffer = LLVMWriteBitcodeToMemoryBuffer(handle)!
+        defer { LLVMDisposeMemoryBuffer(buffer) }
+        let data = Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
+        try writeOutput(data, to: path)
+    }
+
+    /// The module as text IR (for tests and `-S`).
+    public var text: String { takeMessage(LLVMPrintModuleToString(handle)) }
+
+    var triple: String { String(cString: LLVMGetTarget(handle)) }
+
+    func flag(_ key: String) -> UInt64? {
+        var value: UInt64 = 0
+        return ukl_module_flag_int(handle, key, &value) != 0 ? value : nil
+    }
+
+    /// Links `self` into `destination`; `self` is consumed either way.
+    func link(into destination: Module) throws {
+        let source = handle
+        ref = nil
+        if LLVMLinkModules2(destination.handle, source) != 0 {
+            let errors = destination.context.takeErrors()
+            throw UKLError.input(file: origin, reason: "cannot link: \(errors.first ?? "linker error")")
+        }
+    }
+
+    /// Defined functions, in module order.
+    var functions: [LLVMValueRef] {
+        var result: [LLVMValueRef] = []
+        var function = LLVMGetFirstFunction(handle)
+        while let current = function {
+            result.append(current)
+            function = LLVMGetNextFunction(current)
+        }
+        return result
+    }
+
+    var globals: [LLVMValueRef] {
+        var result: [LLVMValueRef] = []
+        var global = LLVMGetFirstGlobal(handle)
+        while let current = global {
+            result.append(current)
+            global = LLVMGetNextGlobal(current)
+        }
+        return result
+    }
+}
+
+/// What a file holds, by its first bytes.
+enum IRFormat {
+    case bitcode, text, other
+
+    init(_ data: Data) {
+        let head = [UInt8](data.prefix(4))
+        if head == [0x42, 0x43, 0xC0, 0xDE] || head == [0xDE, 0xC0, 0x17, 0x0B] {
+            self = .bitcode
+        } else if let first = head.first, first == 0x3B || first == 0x0A || first == 0x20
+                    || (first >= 0x61 && first <= 0x7A) || first == 0x40 || first == 0x21 {
+            // Text IR starts with a comment, `source_filename`, `target`, `define`, `@`, `!`...
+            // and must decode as UTF-8.
+            self = String(data: data.prefix(4096), encoding: .utf8) != nil ? .text : .other
+        } else {
+            self = .other
+        }
+    }
+}
+
+/// Small helpers over instructions and values.
+extension LLVMValueRef {
+    var name: String {
+        var length = 0
+        guard let chars = LLVMGetValueName2(self, &length) else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
+    }
+
+    var isDeclaration: Bool { LLVMIsDeclaration(self) != 0 }
+
+    /// Instructions of a function body, in order.
+    var instructions: [LLVMValueRef] {
+        var result: [LLVMValueRef] = []
+        var block = LLVMGetFirstBasicBlock(self)
+        while let currentBlock = block {
+            var instruction = LLVMGetFirstInstruction(currentBlock)
+            while let current = instruction {
+                result.append(current)
+                instruction = LLVMGetNextInstruction(current)
+            }
+            block = LLVMGetNextBasicBlock(currentBlock)
+        }
+        return result
+    }
+
+    var isCall: Bool {
+        let opcode = LLVMGetInstructionOpcode(self)
+        return opcode == LLVMCall || opcode == LLVMInvoke || opcode == LLVMCallBr
+    }
+
+    var callArguments: [LLVMValueRef] {
+        (0..<LLVMGetNumArgOperands(self)).map { LLVMGetOperand(self, $0)! }
+    }
+}

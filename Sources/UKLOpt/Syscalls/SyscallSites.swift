@@ -1,0 +1,87 @@
+internal import CLLVMBridge
+
+/// One place where the application enters the kernel.
+public struct SyscallSite: Codable, Equatable, Sendable {
+    public enum Via: String, Codable, Sendable {
+        /// Inline asm that executes `syscall`.
+        case asm
+        /// A call to a known libc-style wrapper such as `syscall(long, ...)`,
+        /// defined outside the module.
+        case wrapper
+    }
+
+    /// The function that contains the site.
+    public let function: String
+    public let via: Via
+    /// The syscall number, when it is a constant.
+    public let number: Int?
+    /// The syscall's name when the number is a constant and known.
+    public let name: String?
+
+    /// `getppid`, `#999` for an unknown constant, `dynamic` otherwise.
+    public var label: String {
+        if let name { return name }
+        if let number { return "#\(number)" }
+        return "dynamic"
+    }
+}
+
+/// A site together with the IR it lives in, for rewriting.
+struct LocatedSite {
+    let site: SyscallSite
+    let call: LLVMValueRef
+    let function: LLVMValueRef
+    /// Call argument holding each syscall argument (di, si, dx, r10, r8, r9), if any.
+    let arguments: [LLVMValueRef?]
+    /// The value holding the syscall number.
+    let number: LLVMValueRef?
+}
+
+/// Finds every syscall site of a module.
+struct SiteFinder {
+    let table: SyscallTable
+    let wrappers: Set<String>
+
+    func sites(in module: Module) -> [LocatedSite] {
+        var result: [LocatedSite] = []
+        for function in module.functions where !function.isDeclaration {
+            for instruction in function.instructions where instruction.isCall {
+                if let site = site(at: instruction, in: function) { result.append(site) }
+            }
+        }
+        return result
+    }
+
+    private func site(at call: LLVMValueRef, in function: LLVMValueRef) -> LocatedSite? {
+        guard let callee = LLVMGetCalledValue(call) else { return nil }
+        let arguments = call.callArguments
+        if LLVMIsAInlineAsm(callee) != nil {
+            var length = 0
+            let asm = String(cString: LLVMGetInlineAsmAsmString(callee, &length))
+            guard asmExecutesSyscall(asm) else { return nil }
+            let constraints = AsmConstraints(String(cString: LLVMGetInlineAsmConstraintString(callee, &length)))
+            let number = constraints.argument(in: "ax").map { arguments[$0] }
+            let syscallArguments = AsmConstraints.syscallArgumentRegisters.map { register in
+                constraints.argument(in: register).map { arguments[$0] }
+            }
+            return located(.asm, call: call, function: function, number: number, arguments: syscallArguments)
+        }
+        if LLVMIsAFunction(callee) != nil, callee.isDeclaration, wrappers.contains(callee.name), !arguments.isEmpty {
+            let rest = arguments.dropFirst().prefix(6).map { Optional($0) }
+            return located(.wrapper, call: call, function: function, number: arguments[0],
+                           arguments: rest + Array(repeating: nil, count: 6 - rest.count))
+        }
+        return nil
+    }
+
+    private func located(_ via: SyscallSite.Via, call: LLVMValueRef, function: LLVMValueRef,
+                         number: LLVMValueRef?, arguments: [LLVMValueRef?]) -> LocatedSite {
+        var constant: Int?
+        if let number, LLVMIsAConstantInt(number) != nil {
+            constant = Int(LLVMConstIntGetSExtValue(number))
+        }
+        let site = SyscallSite(function: function.name, via: via, number: constant,
+                               name: constant.flatMap { table.byNumber[$0]?.name })
+        return LocatedSite(site: site, call: call, function: function, arguments: arguments, number: number)
+    }
+}

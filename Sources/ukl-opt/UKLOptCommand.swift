@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import UKLOpt
+
+@main
+struct UKLOptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ukl-opt",
+        abstract: "Build Unikernel Linux applications: rewrite syscall sites by tier, and optimize app and kernel bitcode together.",
+        discussion: """
+            Tiers (--level), each including the ones before it:
+              linux     the application as an ordinary static program (the reference)
+              base      linked into the kernel; syscalls become calls to the UKL entry
+              bypass    constant-number syscalls call their implementation directly
+              nss       as bypass, on the application's stack, so LTO can inline kernel code
+              shortcut  as nss, with guarded TCP shortcuts for read/write/sendto/recvfrom
+
+            Exit status: 0 success, 1 bad input (the message names the file), 2 internal error.
+            """,
+        subcommands: [Inspect.self, Apply.self]
+    )
+}
+
+/// Runs `body`, turning a `UKLError` into one line on stderr and its exit status.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as UKLError {
+        FileHandle.standardError.write(Data("ukl-opt: error: \(error)\n".utf8))
+        throw ExitCode(error.exitCode)
+    }
+}
+
+extension Level: ExpressibleByArgument {}
