@@ -1,0 +1,254 @@
+import Foundation
+internal import CLLVMBridge
+
+/// Whole-program LTO over application and kernel bitcode, producing the
+/// vmlinux.o the kernel's own `ld -r` step would, with the application inside.
+public struct LTO {
+    public struct Options {
+        public var kernel: String
+        public var apps: [String]
+        public var output: String
+        /// A new-pass-manager pipeline, e.g. `lto<O2>`.
+        public var pipeline: String
+        public var progress: (String) -> Void
+
+        public init(kernel: String, apps: [String], output: String, pipeline: String,
+                    progress: @escaping (String) -> Void = { _ in }) {
+            self.kernel = kernel
+            self.apps = apps
+            self.output = output
+            self.pipeline = pipeline
+            self.progress = progress
+        }
+    }
+
+    public struct Report: Codable, Sendable {
+        public var kernelModules: Int
+        public var libraryModules: Int
+        public var objectFiles: Int
+        public var appModules: Int
+        public var pipeline: String
+        /// Calls from application code to kernel functions, before and after optimization.
+        public var appToKernelCalls: Int
+        public var appToKernelCallsAfter: Int
+        public var inlined: Int
+        /// Kernel functions the application called before and no longer calls.
+        public var inlinedCallees: [String]
+        public var seconds: [String: Double]
+    }
+
+    /// The pipeline in `passes/NAME.pipeline` (comment lines start with #).
+    public static func pipeline(named name: String) throws -> String {
+        let url = try DataDirectory.file("passes/\(name).pipeline")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw UKLError.input(file: url.path, reason: "no such pipeline")
+        }
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            .joined(separator: " ").trimmingCharacters(in: .whitespaces)
+    }
+
+    public static func run(_ options: Options) throws -> Report {
+        _ = Targets.x86
+        var clock = Clock()
+        let contract = try Contract.load()
+        let context = Context()
+
+        // Applications first: a bad one is reported before any kernel work.
+        let app = try prepareApps(options.apps, context: context, contract: contract)
+        let appCalls = app.map { kernelCalls(in: $0, contract: contract) } ?? [:]
+        clock.lap("apps")
+
+        let tree = try KernelTree(options.kernel)
+        options.progress("reading \(tree.wholeArchives.joined(separator: " ")) and \(tree.libraries.joined(separator: " "))")
+        let inputs = try KernelInputs(tree: tree, app: app)
+        clock.lap("read")
+
+        options.progress("linking \(inputs.bitcode.count) bitcode modules\(app == nil ? "" : " and the application")")
+        let combined = try link(inputs.bitcode, app: app, context: context)
+        clock.lap("link")
+
+        options.progress("optimizing: \(options.pipeline)")
+        let machine = try TargetMachine(triple: combined.triple)
+        let passOptions = LLVMCreatePassBuilderOptions()
+        defer { LLVMDisposePassBuilderOptions(passOptions) }
+        if let error = LLVMRunPasses(combined.handle, options.pipeline, machine.ref, passOptions) {
+            throw UKLError.input(file: "passes", reason: "pipeline '\(options.pipeline)': \(takeError(error))")
+        }
+        clock.lap("optimize")
+        let after = kernelCalls(in: combined, contract: contract)
+
+        let work = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ukl-opt-lto-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let object = work.appendingPathComponent("lto.o").path
+        options.progress("generating code")
+        try machine.emit(combined, to: object)
+        clock.lap("codegen")
+
+        options.progress("ld -r and objtool, as the kernel's vmlinux.o rule")
+        let responseFile = work.appendingPathComponent("inputs").path
+        var lines: [String] = []
+        for (index, member) in inputs.objects.enumerated() {
+            if let file = member.file {
+                lines.append(tree.path(file))
+            } else {  // a member of a regular archive: ld needs it as a file
+                let extracted = work.appendingPathComponent("\(index)-\((member.name as NSString).lastPathComponent)").path
+                try member.contents.write(to: URL(fileURLWithPath: extracted))
+                lines.append(extracted)
+            }
+        }
+        lines.append(object)
+        try lines.joined(separator: "\n").write(toFile: responseFile, atomically: true, encoding: .utf8)
+        try writeAtomically(to: options.output) { temporary in
+            let absolute = URL(fileURLWithPath: temporary).standardizedFileURL.path
+            try Shell.run(tree.command(inputs: responseFile, output: absolute), in: tree.root.path)
+        }
+        clock.lap("ld")
+
+        let before = appCalls.values.reduce(0, +)
+        let remaining = after.values.reduce(0, +)
+        return Report(
+            kernelModules: inputs.kernelModules, libraryModules: inputs.libraryModules,
+            objectFiles: inputs.objects.count, appModules: options.apps.count, pipeline: options.pipeline,
+            appToKernelCalls: before, appToKernelCallsAfter: remaining, inlined: max(0, before - remaining),
+            inlinedCallees: appCalls.keys.filter { after[$0] == nil }.sorted(),
+            seconds: clock.laps)
+    }
+
+    /// Links the applications together, checks their ABI, and hides their
+    /// symbols from the kernel's namespace: the entry point gets the contract's
+    /// name, everything else becomes internal with the app prefix.
+    static func prepareApps(_ paths: [String], context: Context, contract: Contract) throws -> Module? {
+        guard let first = paths.first else { return nil }
+        let app = try Module.load(first, context: context)
+        for path in paths.dropFirst() {
+            try Module.load(path, context: context).link(into: app)
+        }
+        try AppABI.check(app)
+        let finder = SiteFinder(table: try SyscallTable.load(), wrappers: contract.wrappers)
+        let sites = finder.sites(in: app)
+        if !sites.isEmpty {
+            throw UKLError.input(file: first, reason: "\(sites.count) syscall site(s) left (first in '\(sites[0].site.function)'); "
+                                 + "a syscall instruction in ring 0 corrupts GS: run 'ukl-opt apply --level LEVEL' first")
+        }
+        guard let entry = LLVMGetNamedFunction(app.handle, contract.appEntry), !entry.isDeclaration else {
+            throw UKLError.input(file: first, reason: "no '\(contract.appEntry)' function: the kernel has nothing to start")
+        }
+        matchKernelNullPointerSemantics(app)
+        for global in app.functions + app.globals where !global.isDeclaration {
+            let name = global.name
+            if name.hasPrefix("llvm.") || name.isEmpty { continue }
+            if global == entry {
+                LLVMSetValueName2(global, contract.appEntrySymbol, contract.appEntrySymbol.utf8.count)
+                continue
+            }
+            LLVMSetLinkage(global, LLVMInternalLinkage)
+            LLVMSetVisibility(global, LLVMDefaultVisibility)
+            let prefixed = contract.appPrefix + name
+            LLVMSetValueName2(global, prefixed, prefixed.utf8.count)
+        }
+        try app.verify()
+        return app
+    }
+
+    /// The kernel builds with -fno-delete-null-pointer-checks, and the inliner
+    /// only inlines between functions that agree on it. Giving the application's
+    /// functions the same attribute is always sound (it only forbids assuming
+    /// that address 0 is never accessed) and lets kernel code inline into them.
+    static func matchKernelNullPointerSemantics(_ app: Module) {
+        let kind = app.context.attributeKind("null_pointer_is_valid")
+        let attribute = LLVMCreateEnumAttribute(app.context.ref, kind, 0)
+        let functionIndex = LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex))
+        for function in app.functions where !function.isDeclaration {
+            LLVMAddAttributeAtIndex(function, functionIndex, attribute)
+        }
+    }
+
+    /// Calls from the application's functions to functions outside it, by callee.
+    static func kernelCalls(in module: Module, contract: Contract) -> [String: Int] {
+        var calls: [String: Int] = [:]
+        for function in module.functions where !function.isDeclaration {
+            let name = function.name
+            guard name == contract.appEntrySymbol || name.hasPrefix(contract.appPrefix) else { continue }
+            for instruction in function.instructions where instruction.isCall {
+                guard let callee = LLVMGetCalledValue(instruction), LLVMIsAFunction(callee) != nil,
+                      LLVMGetIntrinsicID(callee) == 0 else { continue }
+                let calleeName = callee.name
+                if calleeName == contract.appEntrySymbol || calleeName.hasPrefix(contract.appPrefix)
+                    || calleeName.hasPrefix("ukl.") { continue }
+                calls[calleeName, default: 0] += 1
+            }
+        }
+        return calls
+    }
+
+    /// Links every bitcode module (lazily loaded) and the application into one.
+    static func link(_ bitcode: [ArchiveMember], app: Module?, context: Context) throws -> Module {
+        guard let first = bitcode.first else {
+            throw UKLError.input(file: "vmlinux.a", reason: "no bitcode members: was the kernel built with CONFIG_LTO_CLANG_FULL?")
+        }
+        let combined = try Module.load(first.contents, name: first.name, context: context)
+        for member in bitcode.dropFirst() {
+            try Module.load(member.contents, name: member.name, context: context, lazily: true).link(into: combined)
+        }
+        try app?.link(into: combined)
+        return combined
+    }
+}
+
+/// What goes into vmlinux.o: bitcode for LTO, ELF objects for ld.
+struct KernelInputs {
+    var bitcode: [ArchiveMember] = []
+    /// ELF members, in link order.
+    var objects: [ArchiveMember] = []
+    var kernelModules = 0
+    var libraryModules = 0
+
+    init(tree: KernelTree, app: Module?) throws {
+        var whole: [(name: String, symbols: ObjectSymbols)] = []
+        var wholeMembers: [(archive: String, member: ArchiveMember)] = []
+        for archive in tree.wholeArchives {
+            for member in try Archive.members(of: tree.path(archive)) {
+                wholeMembers.append((archive, member))
+                whole.append((member.name, try ObjectSymbols(member.contents, name: member.name)))
+            }
+        }
+        if let app {
+            let buffer = LLVMWriteBitcodeToMemoryBuffer(app.handle)!
+            defer { LLVMDisposeMemoryBuffer(buffer) }
+            let data = Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
+            whole.append((app.origin, try ObjectSymbols(data, name: app.origin)))
+        }
+        var libraryMembers: [(archive: String, member: ArchiveMember)] = []
+        var library: [(name: String, symbols: ObjectSymbols)] = []
+        for archive in tree.libraries {
+            for member in try Archive.members(of: tree.path(archive)) {
+                libraryMembers.append((archive, member))
+                library.append((member.name, try ObjectSymbols(member.contents, name: member.name)))
+            }
+        }
+        let pulled = selectMembers(whole: whole, libraries: library).map { libraryMembers[$0] }
+        for (_, member) in wholeMembers + pulled {
+            if member.contents.isBitcode {
+                bitcode.append(member)
+            } else {
+                objects.append(member)
+            }
+        }
+        kernelModules = wholeMembers.filter { $0.member.contents.isBitcode }.count
+        libraryModules = pulled.filter { $0.member.contents.isBitcode }.count
+    }
+}
+
+/// Wall-clock laps for the report.
+struct Clock {
+    private var last = Date()
+    private(set) var laps: [String: Double] = [:]
+
+    mutating func lap(_ name: String) {
+        let now = Date()
+        laps[name] = (now.timeIntervalSince(last) * 10).rounded() / 10
+        last = now
+    }
+}

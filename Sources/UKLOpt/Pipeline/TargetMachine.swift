@@ -1,0 +1,36 @@
+internal import CLLVMBridge
+
+/// An x86-64 target machine set up as ld.lld's LTO backend sets it for the
+/// kernel: static relocation, the kernel code model, sections per function and
+/// datum, CPU and features left to each function's attributes.
+final class TargetMachine {
+    let ref: LLVMTargetMachineRef
+
+    init(triple: String) throws {
+        _ = Targets.x86
+        var target: LLVMTargetRef?
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMGetTargetFromTriple(triple, &target, &message) != 0 {
+            throw UKLError.tool("no target for \(triple): \(takeMessage(message))")
+        }
+        let options = LLVMCreateTargetMachineOptions()
+        defer { LLVMDisposeTargetMachineOptions(options) }
+        LLVMTargetMachineOptionsSetCodeGenOptLevel(options, LLVMCodeGenLevelDefault)
+        LLVMTargetMachineOptionsSetRelocMode(options, LLVMRelocStatic)
+        LLVMTargetMachineOptionsSetCodeModel(options, LLVMCodeModelKernel)
+        guard let machine = LLVMCreateTargetMachineWithOptions(target, triple, options) else {
+            throw UKLError.tool("cannot create a target machine for \(triple)")
+        }
+        ukl_target_machine_set_sections(machine, 1)
+        ref = machine
+    }
+
+    deinit { LLVMDisposeTargetMachine(ref) }
+
+    func emit(_ module: Module, to path: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMTargetMachineEmitToFile(ref, module.handle, path, LLVMObjectFile, &message) != 0 {
+            throw UKLError.tool("code generation failed: \(takeMessage(message))")
+        }
+    }
+}
