@@ -112,6 +112,14 @@ verify_config "$BUILD/.config" || die "config fragment not honoured in $BUILD/.c
 exec 9>"$BUILD/.ukl-lock"
 flock 9
 
+# A relink killed before restoring left the tree's own vmlinux.o here; put it back
+# (fresh mtime so make rebuilds vmlinux and bzImage from it).
+if [[ -f $BUILD/.ukl-vmlinux.o.orig ]]; then
+    log "restoring vmlinux.o saved by an interrupted relink"
+    mv "$BUILD/.ukl-vmlinux.o.orig" "$BUILD/vmlinux.o"
+    touch "$BUILD/vmlinux.o"
+fi
+
 HAD_BZIMAGE=0
 [[ -f $BUILD/arch/x86/boot/bzImage ]] && HAD_BZIMAGE=1
 

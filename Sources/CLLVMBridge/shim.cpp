@@ -1,6 +1,7 @@
 // The few entries LLVM-C lacks. Each states its preconditions in the header.
 #include "CLLVMBridge.h"
 
+#include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
@@ -62,4 +63,13 @@ int ukl_object_symbols(const char *data, size_t size, const char *name,
     symbol(ctx, out.str().c_str(), kind);
   }
   return 0;
+}
+
+char *ukl_bitcode_producer(const char *data, size_t size) {
+  Expected<std::string> producer = getBitcodeProducerString(MemoryBufferRef(StringRef(data, size), ""));
+  if (!producer) {
+    consumeError(producer.takeError());
+    return nullptr;
+  }
+  return strdup(producer->c_str());
 }

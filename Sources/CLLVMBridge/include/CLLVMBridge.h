@@ -33,6 +33,10 @@ int ukl_module_flag_int(LLVMModuleRef M, const char *key, uint64_t *value);
  * from LLVMCreateTargetMachine* and not be in use by another thread. */
 void ukl_target_machine_set_sections(LLVMTargetMachineRef TM, int on);
 
+/* The producer recorded in bitcode DATA[0..size) ("LLVM19.1.7"): returns a
+ * malloc'ed string the caller frees, or NULL when none can be read. */
+char *ukl_bitcode_producer(const char *data, size_t size);
+
 /* Calls SYMBOL(ctx, name, flags) for every global symbol of an object file or
  * bitcode file held in DATA[0..size) (bitcode symbols include those defined by
  * module-level inline asm; the X86 asm parser must be initialized).

@@ -43,6 +43,7 @@ public final class Module {
         guard format != .other else {
             throw UKLError.input(file: name, reason: "not LLVM bitcode or textual IR")
         }
+        if format == .bitcode { try checkProducer(data, name: name) }
         let buffer: LLVMMemoryBufferRef = data.withUnsafeBytes { raw in
             LLVMCreateMemoryBufferWithMemoryRangeCopy(
                 raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, name)
@@ -60,7 +61,9 @@ public final class Module {
         default:
             var error: UnsafeMutablePointer<CChar>?
             failed = LLVMParseIRInContext(context.ref, buffer, &module, &error)  // takes the buffer
-            message = takeMessage(error)
+            // "file:1:1: error: what" plus the source line and a caret: keep the first line.
+            message = takeMessage(error).split(separator: "\n").first.map(String.init) ?? ""
+            if message.hasPrefix(name + ":") { message = "line " + message.dropFirst(name.count + 1) }
         }
         let errors = context.takeErrors()
         if failed != 0 || module == nil {
@@ -68,6 +71,26 @@ public final class Module {
             throw UKLError.input(file: name, reason: describeParseFailure(reason, bitcode: format == .bitcode))
         }
         return Module(context: context, ref: module!, origin: name)
+    }
+
+    /// The LLVM version this tool links (bitcode is backward compatible only).
+    static let readerMajor = 19
+
+    /// Newer bitcode sometimes parses, and then means something else: reject
+    /// it by its producer ("LLVM21.0.0git" from the Swift toolchain's clang).
+    static func checkProducer(_ data: Data, name: String) throws {
+        let producer: String? = data.withUnsafeBytes { raw in
+            guard let text = ukl_bitcode_producer(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+            else { return nil }
+            defer { free(text) }
+            return String(cString: text)
+        }
+        guard let producer, producer.hasPrefix("LLVM"),
+              let major = Int(producer.dropFirst(4).prefix { $0.isNumber }) else { return }
+        if major > readerMajor {
+            throw UKLError.input(file: name, reason: "bitcode produced by LLVM \(producer.dropFirst(4)), newer than "
+                                 + "this tool's LLVM \(readerMajor); compile it with clang-19")
+        }
     }
 
     /// LLVM's reader names the producer when it fails; a producer other than
@@ -88,11 +111,14 @@ public final class Module {
         return bitcode ? "malformed bitcode: \(message)" : message
     }
 
-    /// Runs the verifier; the message lists what is broken.
-    public func verify() throws {
+    /// Runs the verifier. A broken input is the user's problem; a module we
+    /// broke is ours (`asInput: false`).
+    public func verify(asInput: Bool = false) throws {
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(handle, LLVMReturnStatusAction, &message) != 0 {
-            throw UKLError.tool("module \(origin) does not verify: \(takeMessage(message).prefix(2000))")
+            let first = takeMessage(message).split(separator: "\n").first.map(String.init) ?? "broken module"
+            if asInput { throw UKLError.input(file: origin, reason: "does not verify: \(first)") }
+            throw UKLError.tool("rewritten module \(origin) does not verify: \(first)")
         }
         LLVMDisposeMessage(message)
     }

@@ -125,6 +125,7 @@ public struct LTO {
         for path in paths.dropFirst() {
             try Module.load(path, context: context).link(into: app)
         }
+        try app.verify(asInput: true)
         try AppABI.check(app)
         let finder = SiteFinder(table: try SyscallTable.load(), wrappers: contract.wrappers)
         let sites = finder.sites(in: app)

@@ -59,10 +59,18 @@ public struct Rewriter {
         guard let rule = contract.tiers[level] else {
             throw UKLError.input(file: module.origin, reason: "level '\(level.rawValue)' rewrites nothing: the program runs as it is")
         }
+        try module.verify(asInput: true)
         var done: [RewrittenSite] = []
         let session = RewriteSession(module: module, contract: contract)
         for located in finder.sites(in: module) {
             done.append(try session.rewrite(located, rule: rule, table: table))
+        }
+        // A wrapper whose every call was rewritten is no longer needed.
+        for name in contract.wrappers {
+            if let wrapper = LLVMGetNamedFunction(module.handle, name), wrapper.isDeclaration,
+               LLVMGetFirstUse(wrapper) == nil {
+                LLVMDeleteFunction(wrapper)
+            }
         }
         try module.verify()
         return RewriteReport(input: module.origin, level: level, sites: done)

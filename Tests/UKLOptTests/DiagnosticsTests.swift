@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import UKLOpt
+
+/// Bad input is one line naming the file and the cause, exit status 1, and no
+/// output file left behind.
+@Suite struct DiagnosticsTests {
+    func expectRejected(_ input: String, saying reason: String, level: String = "base",
+                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let output = try Fixtures.scratch().appendingPathComponent("out.bc").path
+        let result = try Fixtures.ukl("apply", "--level", level, input, "-o", output)
+        #expect(result.status == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "not one line: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stderr.hasPrefix("ukl-opt: error: \(input): "), sourceLocation: sourceLocation)
+        #expect(result.stderr.contains(reason), "\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(!FileManager.default.fileExists(atPath: output), "partial output left", sourceLocation: sourceLocation)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (output as NSString).deletingLastPathComponent)
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)", sourceLocation: sourceLocation)
+    }
+
+    func file(_ name: String, _ contents: Data) throws -> String {
+        let path = try Fixtures.scratch().appendingPathComponent(name).path
+        try contents.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func missingFile() throws {
+        try expectRejected("/nonexistent/app.bc", saying: "no such file")
+    }
+
+    @Test func notIR() throws {
+        let elf = try Data(contentsOf: URL(fileURLWithPath: "/bin/true"))
+        try expectRejected(try file("true.bc", elf), saying: "not LLVM bitcode or textual IR")
+    }
+
+    @Test func truncatedBitcode() throws {
+        let good = try Data(contentsOf: URL(fileURLWithPath: try Fixtures.bitcode("raw_syscalls.c")))
+        try expectRejected(try file("cut.bc", good.prefix(good.count / 2)), saying: "malformed bitcode")
+    }
+
+    @Test func bitcodeFromANewerLLVMIsNamedAsSuch() throws {
+        // The Swift toolchain's own clang is LLVM 21.
+        let newer = try Fixtures.bitcode("raw_syscalls.c", compiler: "/opt/swift/usr/bin/clang")
+        try expectRejected(newer, saying: "newer than this tool's LLVM 19; compile it with clang-19")
+    }
+
+    @Test func inputThatDoesNotVerify() throws {
+        let ir = """
+            define i64 @f(i64 %a) {
+            entry:
+              br label %next
+            next:
+              %x = add i64 %y, 1
+              %y = add i64 %x, %a
+              ret i64 %x
+            }
+            """
+        try expectRejected(try file("broken.ll", Data(ir.utf8)), saying: "does not verify")
+    }
+
+    @Test func redZoneIsRefusedWithTheFlagToAdd() throws {
+        let flags = Fixtures.appFlags.filter { $0 != "-mno-red-zone" }
+        let input = try Fixtures.bitcode("raw_syscalls.c", flags: flags)
+        try expectRejected(input, saying: "may use the red zone; compile with -mno-red-zone")
+    }
+
+    @Test func linuxLevelRewritesNothing() throws {
+        let result = try Fixtures.ukl("apply", "--level", "linux", try Fixtures.bitcode("raw_syscalls.c"), "-o", "/dev/null")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--level linux rewrites nothing"))
+    }
+
+    @Test func textIRWorksLikeBitcode() throws {
+        let dir = try Fixtures.scratch()
+        let text = dir.appendingPathComponent("app.ll").path
+        let result = try Fixtures.ukl("apply", "--level", "nss", try Fixtures.bitcode("raw_syscalls.c"), "-S", "-o", text)
+        #expect(result.status == 0)
+        let again = try Fixtures.ukl("inspect", text)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("0 syscall sites"))
+    }
+}

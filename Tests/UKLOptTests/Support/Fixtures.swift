@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// Fixtures are C programs under Tests/Fixtures, compiled with
+/// clang-19 when a test runs.
+enum Fixtures {
+    /// The package root.
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let directory = root.appendingPathComponent("Tests/Fixtures")
+
+    /// What an application linked into the kernel is compiled with.
+    static let appFlags = ["-O2", "-ffreestanding", "-mcmodel=kernel", "-mno-red-zone", "-fno-pic", "-fshort-wchar"]
+
+    /// A fresh directory for one test's files.
+    static func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ukl-opt-test-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Compiles `name` (a file in Fixtures, or C source text when `source` is
+    /// given) to bitcode with `compiler` and returns the .bc path.
+    static func bitcode(_ name: String, source: String? = nil, flags: [String] = appFlags,
+                        compiler: String = "clang-19") throws -> String {
+        let dir = try scratch()
+        var input = directory.appendingPathComponent(name).path
+        if let source {
+            input = dir.appendingPathComponent(name).path
+            try source.write(toFile: input, atomically: true, encoding: .utf8)
+        }
+        let output = dir.appendingPathComponent((name as NSString).deletingPathExtension + ".bc").path
+        let result = try run(compiler, flags + ["-c", "-emit-llvm", input, "-o", output])
+        guard result.status == 0 else {
+            throw FixtureError(message: "\(compiler) failed on \(name): \(result.stderr)")
+        }
+        return output
+    }
+
+    struct FixtureError: Error, CustomStringConvertible { let message: String; var description: String { message } }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs a program found on PATH (or at an absolute path).
+    static func run(_ program: String, _ arguments: [String], in directory: String? = nil,
+                    environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        // stderr goes to a file so a chatty child never blocks on a full pipe.
+        let errFile = try scratch().appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = try FileHandle(forWritingTo: errFile)
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errData = (try? Data(contentsOf: errFile)) ?? Data()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The ukl-opt executable built next to the tests.
+    static var tool: String {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ukl-opt").path,
+            root.appendingPathComponent(".build/debug/ukl-opt").path,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }
+
+    /// Runs ukl-opt with `arguments`.
+    static func ukl(_ arguments: String...) throws -> Result {
+        try run(tool, arguments)
+    }
+
+    static func ukl(_ arguments: [String]) throws -> Result {
+        try run(tool, arguments)
+    }
+}
