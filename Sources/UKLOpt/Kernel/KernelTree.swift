@@ -45,17 +45,16 @@ struct KernelTree {
         return command[from.upperBound..<to.lowerBound].split(separator: " ").map(String.init)
     }
 
-    /// The kernel's own command with our inputs and output: the archives are
-    /// replaced by `inputs` (a response file), `vmlinux.o` by `output`.
+    /// The kernel's own command with our inputs and output: the whole archives
+    /// are replaced by `inputs` (a response file), `vmlinux.o` by `output`. The
+    /// libraries stay: our object can still need their ELF members through
+    /// references that only inline asm makes (`call __put_user_1`), which no
+    /// bitcode symbol table shows, just as ld.lld's own LTO output can.
     func command(inputs responseFile: String, output: String) -> String {
         var text = " " + command + " "
         if let from = text.range(of: " --whole-archive "),
            let to = text.range(of: " --no-whole-archive ", range: from.upperBound..<text.endIndex) {
             text.replaceSubrange(from.lowerBound..<to.upperBound, with: " @\(responseFile) ")
-        }
-        if let from = text.range(of: " --start-group "),
-           let to = text.range(of: " --end-group ", range: from.upperBound..<text.endIndex) {
-            text.replaceSubrange(from.lowerBound..<to.upperBound, with: " ")
         }
         text = text.replacingOccurrences(of: " vmlinux.o ", with: " \(output) ")
         text = text.replacingOccurrences(of: " vmlinux.o;", with: " \(output);")

@@ -229,7 +229,10 @@ struct KernelInputs {
                 library.append((member.name, try ObjectSymbols(member.contents, name: member.name)))
             }
         }
+        // Library bitcode that the link needs joins the LTO; library ELF members
+        // are left to ld, which still gets the libraries as the kernel's rule has them.
         let pulled = selectMembers(whole: whole, libraries: library).map { libraryMembers[$0] }
+            .filter { $0.member.contents.isBitcode }
         for (_, member) in wholeMembers + pulled {
             if member.contents.isBitcode {
                 bitcode.append(member)
@@ -238,7 +241,7 @@ struct KernelInputs {
             }
         }
         kernelModules = wholeMembers.filter { $0.member.contents.isBitcode }.count
-        libraryModules = pulled.filter { $0.member.contents.isBitcode }.count
+        libraryModules = pulled.count
     }
 }
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: installs packages, builds the
+# bundled kernel (cached under ~/.cache/ukl-opt), builds ukl-opt, runs the
+# fast tests and the kernel/QEMU integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+export PATH="/opt/swift/usr/bin:$PATH"
+
+echo "test: building the kernel (cached; about 6 minutes the first time)" >&2
+UKL_KERNEL_BUILD=$(scripts/kernel-build.sh | tail -n 1)
+export UKL_KERNEL_BUILD
+
+swift build
+swift test
