@@ -130,10 +130,7 @@ public final class Module {
             try writeOutput(Data(ir.utf8), to: path)
             return
         }
-        let buffer = LLVMWriteBitcodeToMemoryBuffer(handle)!
-        defer { LLVMDisposeMemoryBuffer(buffer) }
-        let data = Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
-        try writeOutput(data, to: path)
+        try writeOutput(bitcode, to: path)
     }
 
     /// The module as text IR (for tests and `-S`).
@@ -156,26 +153,29 @@ public final class Module {
         }
     }
 
-    /// Defined functions, in module order.
-    var functions: [LLVMValueRef] {
-        var result: [LLVMValueRef] = []
-        var function = LLVMGetFirstFunction(handle)
-        while let current = function {
-            result.append(current)
-            function = LLVMGetNextFunction(current)
-        }
-        return result
-    }
+    /// Functions (declarations too), in module order.
+    var functions: [LLVMValueRef] { chain(LLVMGetFirstFunction(handle), LLVMGetNextFunction) }
 
-    var globals: [LLVMValueRef] {
-        var result: [LLVMValueRef] = []
-        var global = LLVMGetFirstGlobal(handle)
-        while let current = global {
-            result.append(current)
-            global = LLVMGetNextGlobal(current)
-        }
-        return result
+    /// Global variables, in module order.
+    var globals: [LLVMValueRef] { chain(LLVMGetFirstGlobal(handle), LLVMGetNextGlobal) }
+
+    /// The module as bitcode in memory.
+    var bitcode: Data {
+        let buffer = LLVMWriteBitcodeToMemoryBuffer(handle)!
+        defer { LLVMDisposeMemoryBuffer(buffer) }
+        return Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
     }
+}
+
+/// Walks one of LLVM's intrusive lists.
+func chain(_ first: LLVMValueRef?, _ next: (LLVMValueRef) -> LLVMValueRef?) -> [LLVMValueRef] {
+    var result: [LLVMValueRef] = []
+    var current = first
+    while let value = current {
+        result.append(value)
+        current = next(value)
+    }
+    return result
 }
 
 /// What a file holds, by its first bytes.

@@ -207,33 +207,19 @@ struct KernelInputs {
     var libraryModules = 0
 
     init(tree: KernelTree, app: Module?) throws {
-        var whole: [(name: String, symbols: ObjectSymbols)] = []
-        var wholeMembers: [(archive: String, member: ArchiveMember)] = []
-        for archive in tree.wholeArchives {
-            for member in try Archive.members(of: tree.path(archive)) {
-                wholeMembers.append((archive, member))
-                whole.append((member.name, try ObjectSymbols(member.contents, name: member.name)))
-            }
-        }
+        let wholeMembers = try Self.members(of: tree.wholeArchives, in: tree)
+        var whole = wholeMembers.map { (name: $0.member.name, symbols: $0.symbols) }
         if let app {
-            let buffer = LLVMWriteBitcodeToMemoryBuffer(app.handle)!
-            defer { LLVMDisposeMemoryBuffer(buffer) }
-            let data = Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
+            let data = app.bitcode
             whole.append((app.origin, try ObjectSymbols(data, name: app.origin)))
         }
-        var libraryMembers: [(archive: String, member: ArchiveMember)] = []
-        var library: [(name: String, symbols: ObjectSymbols)] = []
-        for archive in tree.libraries {
-            for member in try Archive.members(of: tree.path(archive)) {
-                libraryMembers.append((archive, member))
-                library.append((member.name, try ObjectSymbols(member.contents, name: member.name)))
-            }
-        }
+        let libraryMembers = try Self.members(of: tree.libraries, in: tree)
+        let library = libraryMembers.map { (name: $0.member.name, symbols: $0.symbols) }
         // Library bitcode that the link needs joins the LTO; library ELF members
         // are left to ld, which still gets the libraries as the kernel's rule has them.
-        let pulled = selectMembers(whole: whole, libraries: library).map { libraryMembers[$0] }
-            .filter { $0.member.contents.isBitcode }
-        for (_, member) in wholeMembers + pulled {
+        let pulled = selectMembers(whole: whole, libraries: library).map { libraryMembers[$0].member }
+            .filter(\.contents.isBitcode)
+        for member in wholeMembers.map(\.member) + pulled {
             if member.contents.isBitcode {
                 bitcode.append(member)
             } else {
@@ -242,6 +228,16 @@ struct KernelInputs {
         }
         kernelModules = wholeMembers.filter { $0.member.contents.isBitcode }.count
         libraryModules = pulled.count
+    }
+
+    private static func members(of archives: [String], in tree: KernelTree) throws
+        -> [(member: ArchiveMember, symbols: ObjectSymbols)] {
+        try archives.flatMap { archive in
+            try Archive.members(of: tree.path(archive)).map { member in
+                (member, try ObjectSymbols(member.contents, name: member.name))
+            }
+        }
+    }
     }
 }
 
