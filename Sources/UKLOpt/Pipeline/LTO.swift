@@ -238,7 +238,6 @@ struct KernelInputs {
             }
         }
     }
-    }
 }
 
 /// Wall-clock laps for the report.
