@@ -5,6 +5,7 @@
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Linker/Linker.h>
 #include <llvm/Object/SymbolicFile.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/MemoryBuffer.h>
@@ -73,3 +74,13 @@ char *ukl_bitcode_producer(const char *data, size_t size) {
   }
   return strdup(producer->c_str());
 }
+
+ukl_linker_ref ukl_linker_create(LLVMModuleRef dest) {
+  return reinterpret_cast<ukl_linker_ref>(new Linker(*unwrap(dest)));
+}
+
+int ukl_linker_link(ukl_linker_ref linker, LLVMModuleRef src) {
+  return reinterpret_cast<Linker *>(linker)->linkInModule(std::unique_ptr<Module>(unwrap(src))) ? 1 : 0;
+}
+
+void ukl_linker_dispose(ukl_linker_ref linker) { delete reinterpret_cast<Linker *>(linker); }

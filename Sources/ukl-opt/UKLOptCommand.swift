@@ -21,13 +21,19 @@ struct UKLOptCommand: ParsableCommand {
     )
 }
 
-/// Runs `body`, turning a `UKLError` into one line on stderr and its exit status.
+/// Runs `body`, turning any error into one line on stderr and its exit
+/// status: 1 for bad input, 2 for anything that is ukl-opt's own fault.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as UKLError {
         FileHandle.standardError.write(Data("ukl-opt: error: \(error)\n".utf8))
         throw ExitCode(error.exitCode)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("ukl-opt: error: \(UKLError.tool(String(describing: error)))\n".utf8))
+        throw ExitCode(2)
     }
 }
 

@@ -33,6 +33,16 @@ int ukl_module_flag_int(LLVMModuleRef M, const char *key, uint64_t *value);
  * from LLVMCreateTargetMachine* and not be in use by another thread. */
 void ukl_target_machine_set_sections(LLVMTargetMachineRef TM, int on);
 
+/* One module linker for a whole link. LLVMLinkModules2 builds a new linker per
+ * call, and each one scans every type of the (growing) destination module:
+ * linking N modules that way is quadratic. DEST must outlive the linker.
+ * ukl_linker_link takes ownership of SRC and returns 1 on error (reported
+ * through DEST's context's diagnostic handler). */
+typedef struct ukl_linker *ukl_linker_ref;
+ukl_linker_ref ukl_linker_create(LLVMModuleRef dest);
+int ukl_linker_link(ukl_linker_ref linker, LLVMModuleRef src);
+void ukl_linker_dispose(ukl_linker_ref linker);
+
 /* The producer recorded in bitcode DATA[0..size) ("LLVM19.1.7"): returns a
  * malloc'ed string the caller frees, or NULL when none can be read. */
 char *ukl_bitcode_producer(const char *data, size_t size);

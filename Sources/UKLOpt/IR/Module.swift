@@ -19,6 +19,9 @@ public final class Module {
         if let ref { LLVMDisposeModule(ref) }
     }
 
+    /// Gives up ownership (the module now belongs to a linker).
+    func release() { ref = nil }
+
     var handle: LLVMModuleRef {
         guard let ref else { preconditionFailure("module \(origin) used after it was linked away") }
         return ref
@@ -145,12 +148,8 @@ public final class Module {
 
     /// Links `self` into `destination`; `self` is consumed either way.
     func link(into destination: Module) throws {
-        let source = handle
-        ref = nil
-        if LLVMLinkModules2(destination.handle, source) != 0 {
-            let errors = destination.context.takeErrors()
-            throw UKLError.input(file: origin, reason: "cannot link: \(errors.first ?? "linker error")")
-        }
+        let linker = Linker(destination)
+        try linker.link(self)
     }
 
     /// Functions (declarations too), in module order.
@@ -164,6 +163,29 @@ public final class Module {
         let buffer = LLVMWriteBitcodeToMemoryBuffer(handle)!
         defer { LLVMDisposeMemoryBuffer(buffer) }
         return Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
+    }
+}
+
+/// Links many modules into one destination with a single module linker.
+final class Linker {
+    private let ref: ukl_linker_ref
+    private let destination: Module
+
+    init(_ destination: Module) {
+        self.destination = destination
+        ref = ukl_linker_create(destination.handle)
+    }
+
+    deinit { ukl_linker_dispose(ref) }
+
+    /// Links `source` in; `source` is consumed either way.
+    func link(_ source: Module) throws {
+        let handle = source.handle
+        source.release()
+        if ukl_linker_link(ref, handle) != 0 {
+            let errors = destination.context.takeErrors()
+            throw UKLError.input(file: source.origin, reason: "cannot link: \(errors.first ?? "linker error")")
+        }
     }
 }
 

@@ -52,6 +52,9 @@ public struct LTO {
         var clock = Clock()
         let contract = try Contract.load()
         let context = Context()
+        // As ld.lld's LTO does: local value names cost time and memory, and
+        // nothing downstream reads them.
+        LLVMContextSetDiscardValueNames(context.ref, 1)
 
         // Applications first: a bad one is reported before any kernel work.
         let app = try prepareApps(options.apps, context: context, contract: contract)
@@ -190,10 +193,11 @@ public struct LTO {
             throw UKLError.input(file: "vmlinux.a", reason: "no bitcode members: was the kernel built with CONFIG_LTO_CLANG_FULL?")
         }
         let combined = try Module.load(first.contents, name: first.name, context: context)
+        let linker = Linker(combined)
         for member in bitcode.dropFirst() {
-            try Module.load(member.contents, name: member.name, context: context, lazily: true).link(into: combined)
+            try linker.link(try Module.load(member.contents, name: member.name, context: context, lazily: true))
         }
-        try app?.link(into: combined)
+        if let app { try linker.link(app) }
         return combined
     }
 }

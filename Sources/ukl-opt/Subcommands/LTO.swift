@@ -45,6 +45,12 @@ extension UKLOptCommand {
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
+        func validate() throws {
+            if output == "-" {
+                throw ValidationError("-o - is not supported: ld writes vmlinux.o to a file")
+            }
+        }
+
         func run() throws {
             try reportingErrors {
                 let pipeline = try self.pipeline ?? UKLOpt.LTO.pipeline(named: passes)
