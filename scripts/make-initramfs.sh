@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make-initramfs.sh KBUILD INIT_SOURCE.c OUT.cpio
+# make-initramfs.sh KBUILD INIT_SOURCE.c|INIT_FILE OUT.cpio
 #
 # Compile INIT_SOURCE.c statically as /init and pack it into an uncompressed
 # newc cpio with the kernel's own gen_init_cpio. The device node comes from the
@@ -24,8 +24,14 @@ if [[ ! -x $GEN ]]; then
     cc -O2 -o "$GEN" "$KBUILD/usr/gen_init_cpio.c" || die "cannot build gen_init_cpio"
 fi
 
-# Static: the initramfs has no dynamic loader or libc.
-clang-19 -static -O2 -o "$TMP/init" "$SRC" || die "cannot compile $SRC"
+if [[ $SRC == *.c ]]; then
+    # Static: the initramfs has no dynamic loader or libc.
+    clang-19 -static -O2 -o "$TMP/init" "$SRC" || die "cannot compile $SRC"
+else
+    # Anything else is /init as it is, e.g. kernel-shortcuts/ukl-init, the
+    # marker whose exec starts the application linked into a UKL kernel.
+    cp "$SRC" "$TMP/init"
+fi
 
 cat >"$TMP/spec" <<SPEC
 dir /dev 0755 0 0

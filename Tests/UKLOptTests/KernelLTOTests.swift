@@ -2,11 +2,13 @@ import Foundation
 import Testing
 @testable import UKLOpt
 
-/// `ukl-opt lto` on a real kernel tree: Debian's Linux 6.1 built with clang-19
-/// full LTO by scripts/kernel-build.sh (cached outside the repo). The README's
-/// test command builds it and sets UKL_KERNEL_BUILD; in CI the test must run.
+/// `ukl-opt lto` on a real kernel tree: Debian's Linux 6.1 with our UKL patch
+/// series, built with clang-19 full LTO by scripts/kernel-build.sh (cached
+/// outside the repo). The README's test command builds it and sets
+/// UKL_KERNEL_BUILD; in CI these tests must run.
 @Suite(.serialized) struct KernelLTOTests {
     static let kernel = ProcessInfo.processInfo.environment["UKL_KERNEL_BUILD"]
+    static let scripts = Fixtures.root.appendingPathComponent("scripts")
 
     @Test func kernelTreeIsAvailableInCI() {
         if ProcessInfo.processInfo.environment["CI"] == "true" {
@@ -14,17 +16,30 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: kernel != nil, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
-    func ltoOutputLinksIntoABzImageThatBoots() throws {
+    /// lto → relink into a bzImage → boot under QEMU with `initFile` as /init.
+    func boot(app: String, initFile: String, in dir: URL) throws -> (lto: LTO.Report, object: String, console: Fixtures.Result) {
         let kernel = try #require(Self.kernel)
-        let dir = try Fixtures.scratch()
         let object = dir.appendingPathComponent("vmlinux.o").path
         let reportPath = dir.appendingPathComponent("lto.json").path
-        let app = try Fixtures.bitcode("kernel_calls.c")
-
-        let lto = try Fixtures.ukl("lto", "--kernel", kernel, app, "-o", object, "--report", reportPath)
-        #expect(lto.status == 0, "\(lto.stderr)")
+        let lto = try Fixtures.ukl("lto", "--quiet", "--kernel", kernel, app, "-o", object, "--report", reportPath)
+        try #require(lto.status == 0, "\(lto.stderr)")
         let report = try JSONDecoder().decode(LTO.Report.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
+
+        let bzImage = dir.appendingPathComponent("bzImage").path
+        let relink = try Fixtures.run(Self.scripts.appendingPathComponent("relink-bzimage.sh").path, [kernel, object, bzImage])
+        try #require(relink.status == 0, "\(relink.stderr)")
+        let initramfs = dir.appendingPathComponent("init.cpio").path
+        let pack = try Fixtures.run(Self.scripts.appendingPathComponent("make-initramfs.sh").path, [kernel, initFile, initramfs])
+        try #require(pack.status == 0, "\(pack.stderr)")
+        let console = try Fixtures.run(Self.scripts.appendingPathComponent("boot-qemu.sh").path, [bzImage, initramfs, "120"])
+        return (report, object, console)
+    }
+
+    @Test(.enabled(if: kernel != nil, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    func ltoInlinesKernelCodeAndTheImageBoots() throws {
+        let dir = try Fixtures.scratch()
+        let initSource = Self.scripts.appendingPathComponent("initramfs/init.c").path
+        let (report, object, console) = try boot(app: try Fixtures.bitcode("kernel_calls.c"), initFile: initSource, in: dir)
         #expect(report.kernelModules > 700)
         #expect(report.libraryModules > 0, "lib.a members are pulled in as needed")
         #expect(report.appToKernelCalls == 1)
@@ -36,18 +51,29 @@ import Testing
         #expect(symbols.stdout.contains(" T start_kernel\n"))
         #expect(!symbols.stdout.contains(" T main\n"))
 
-        let scripts = Fixtures.root.appendingPathComponent("scripts")
-        let bzImage = dir.appendingPathComponent("bzImage").path
-        let relink = try Fixtures.run(scripts.appendingPathComponent("relink-bzimage.sh").path, [kernel, object, bzImage])
-        #expect(relink.status == 0, "\(relink.stderr)")
+        // An ordinary init still runs on the UKL kernel.
+        #expect(console.status == 0, "\(console.stderr)")
+        #expect(console.stdout.contains("ukl-boot-ok"), "\(console.stdout.suffix(2000))")
+    }
 
-        let initramfs = dir.appendingPathComponent("init.cpio").path
-        let initSource = scripts.appendingPathComponent("initramfs/init.c").path
-        let pack = try Fixtures.run(scripts.appendingPathComponent("make-initramfs.sh").path, [kernel, initSource, initramfs])
-        #expect(pack.status == 0, "\(pack.stderr)")
+    @Test(.enabled(if: kernel != nil, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    func baseTierApplicationRunsInRingZero() throws {
+        let dir = try Fixtures.scratch()
+        let app = try Fixtures.bitcode("hello_ukl.c")
+        let base = dir.appendingPathComponent("hello.base.bc").path
+        let apply = try Fixtures.ukl("apply", "--level", "base", app, "-o", base)
+        try #require(apply.status == 0, "\(apply.stderr)")
 
-        let boot = try Fixtures.run(scripts.appendingPathComponent("boot-qemu.sh").path, [bzImage, initramfs, "120"])
-        #expect(boot.status == 0, "\(boot.stderr)")
-        #expect(boot.stdout.contains("ukl-boot-ok"), "\(boot.stdout.suffix(2000))")
+        let marker = Fixtures.root.appendingPathComponent("kernel-shortcuts/ukl-init").path
+        let (_, object, console) = try boot(app: base, initFile: marker, in: dir)
+        let symbols = try Fixtures.run("llvm-nm-19", ["--defined-only", object])
+        #expect(symbols.stdout.contains(" T ukl_entry_SYSCALL_64\n"))
+
+        #expect(console.status == 0, "\(console.stderr)")
+        let lines = console.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map(String.init)
+        // Its data (a literal in the kernel image) and its stack (argv) reach write().
+        let hello = try #require(lines.firstIndex(of: "hello from the application"), "\(console.stdout.suffix(2000))")
+        #expect(lines[hello + 1] == "/init")
+        #expect(lines.contains("ukl: application exited with status 42"))
     }
 }
