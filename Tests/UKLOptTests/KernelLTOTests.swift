@@ -72,7 +72,9 @@ import Testing
         #expect(console.status == 0, "\(console.stderr)")
         let lines = console.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map(String.init)
         // Its data (a literal in the kernel image) and its stack (argv) reach write().
-        let hello = try #require(lines.firstIndex(of: "hello from the application"), "\(console.stdout.suffix(2000))")
+        // (The first line it writes follows SeaBIOS's terminal escapes on the console.)
+        let hello = try #require(lines.firstIndex { $0.hasSuffix("hello from the application") },
+                                 "\(console.stdout.suffix(2000))")
         #expect(lines[hello + 1] == "/init")
         #expect(lines.contains("ukl: application exited with status 42"))
     }
