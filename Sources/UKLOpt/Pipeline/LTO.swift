@@ -136,8 +136,10 @@ public struct LTO {
             throw UKLError.input(file: first, reason: "\(sites.count) syscall site(s) left (first in '\(sites[0].site.function)'); "
                                  + "a syscall instruction in ring 0 corrupts GS: run 'ukl-opt apply --level LEVEL' first")
         }
-        guard let entry = LLVMGetNamedFunction(app.handle, contract.appEntry), !entry.isDeclaration else {
-            throw UKLError.input(file: first, reason: "no '\(contract.appEntry)' function: the kernel has nothing to start")
+        guard let entry = contract.appEntries.lazy
+            .compactMap({ LLVMGetNamedFunction(app.handle, $0) }).first(where: { !$0.isDeclaration })
+        else {
+            throw UKLError.input(file: first, reason: "no '\(contract.appEntries.last!)' function: the kernel has nothing to start")
         }
         matchKernelNullPointerSemantics(app)
         for global in app.functions + app.globals where !global.isDeclaration {

@@ -6,7 +6,11 @@ internal import CLLVMBridge
 final class TargetMachine {
     let ref: LLVMTargetMachineRef
 
-    init(triple: String) throws {
+    enum Flavor { case kernel, user }
+
+    /// `.kernel`: as ld.lld's LTO backend for the kernel. `.user`: an ordinary
+    /// static program (small code model), for the `linux` level.
+    init(triple: String, flavor: Flavor = .kernel) throws {
         _ = Targets.x86
         var target: LLVMTargetRef?
         var message: UnsafeMutablePointer<CChar>?
@@ -17,11 +21,11 @@ final class TargetMachine {
         defer { LLVMDisposeTargetMachineOptions(options) }
         LLVMTargetMachineOptionsSetCodeGenOptLevel(options, LLVMCodeGenLevelDefault)
         LLVMTargetMachineOptionsSetRelocMode(options, LLVMRelocStatic)
-        LLVMTargetMachineOptionsSetCodeModel(options, LLVMCodeModelKernel)
+        LLVMTargetMachineOptionsSetCodeModel(options, flavor == .kernel ? LLVMCodeModelKernel : LLVMCodeModelSmall)
         guard let machine = LLVMCreateTargetMachineWithOptions(target, triple, options) else {
             throw UKLError.tool("cannot create a target machine for \(triple)")
         }
-        ukl_target_machine_set_sections(machine, 1)
+        ukl_target_machine_set_sections(machine, flavor == .kernel ? 1 : 0)
         ref = machine
     }
 

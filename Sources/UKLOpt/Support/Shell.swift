@@ -3,6 +3,51 @@ import Foundation
 /// Runs external commands (ld.lld, objtool) and reports their failure with
 /// the last lines they printed.
 enum Shell {
+    /// Runs a program with arguments; stderr lines go to `progress` as they
+    /// come; returns stdout. Fails with the last lines of stderr.
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String], in directory: String? = nil,
+                    progress: ((String) -> Void)? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        final class Lines: @unchecked Sendable { var tail: [String] = [] }
+        let lines = Lines()
+        let done = DispatchSemaphore(value: 0)
+        // The reader thread is joined (done.wait) before this function returns.
+        nonisolated(unsafe) let progress = progress
+        let reader = Thread {
+            let handle = err.fileHandleForReading
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...newline)
+                    lines.tail = Array((lines.tail + [line]).suffix(15))
+                    progress?(line)
+                }
+            }
+            done.signal()
+        }
+        try process.run()
+        reader.start()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        done.wait()
+        guard process.terminationStatus == 0 else {
+            throw UKLError.tool("\(program) failed (status \(process.terminationStatus)):\n"
+                                + lines.tail.joined(separator: "\n"))
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
     static func run(_ command: String, in directory: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -40,8 +40,9 @@ public struct Contract: Sendable {
     public var wrappers: Set<String>
     /// libc's accessor for errno, used when a wrapper call is rewritten.
     public var errnoLocation: String
-    /// The application's entry point, the symbol the kernel calls, and the prefix its other symbols get.
-    public var appEntry: String
+    /// The application's possible entry points (first defined wins), the
+    /// symbol the kernel calls, and the prefix its other symbols get.
+    public var appEntries: [String]
     public var appEntrySymbol: String
     public var appPrefix: String
     public var tiers: [Level: TierRule]
@@ -56,7 +57,7 @@ public struct Contract: Sendable {
 
     init(json: Data, file: String) throws {
         struct Raw: Decodable {
-            struct App: Decodable { let entry: String; let entry_symbol: String; let prefix: String }
+            struct App: Decodable { let entries: [String]; let entry_symbol: String; let prefix: String }
             struct Tier: Decodable {
                 let call: String?; let extends: String?; let constant: String?; let dynamic: String?
                 let shortcuts: [String: String]?
@@ -97,7 +98,7 @@ public struct Contract: Sendable {
         entry = raw.entry
         wrappers = Set(raw.wrappers)
         errnoLocation = raw.errno_location
-        appEntry = raw.app.entry
+        appEntries = raw.app.entries
         appEntrySymbol = raw.app.entry_symbol
         appPrefix = raw.app.prefix
         self.tiers = tiers

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Boots an image under QEMU (TCG; KVM guests hang on this machine) with
+/// `-icount shift=0,sleep=off`, so the guest's TSC counts instructions and
+/// tick figures repeat exactly. The kernel console is on ttyS0, what the
+/// application writes on ttyS1 (apps/runtime/start.c sets that up).
+public enum Guest {
+    public struct Result: Codable, Sendable {
+        /// What the application wrote to stdout and stderr.
+        public var output: String
+        /// Its exit status, from the console's "ukl: application exited with status N".
+        public var status: Int?
+        /// Why the run failed, when it did (oops, panic, timeout), with the console tail.
+        public var failure: String?
+        /// Emulator wall time: host seconds, not guest time.
+        public var emulatorSeconds: Double
+        public var console: String
+    }
+
+    public static func boot(_ imageDirectory: String, timeout: Double = 120, forwards: [Int] = []) throws -> Result {
+        let image = URL(fileURLWithPath: imageDirectory)
+        for file in ["bzImage", "initramfs.cpio"] where !FileManager.default.fileExists(atPath: image.appendingPathComponent(file).path) {
+            throw UKLError.input(file: imageDirectory, reason: "no \(file): not an image built by 'ukl-opt build'")
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ukl-opt-guest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let consoleLog = work.appendingPathComponent("console.log").path
+        let outputLog = work.appendingPathComponent("output.log").path
+        // Host-to-guest traffic only: restricted user networking, forwards on 127.0.0.1.
+        let network = (["user,model=virtio-net-pci,restrict=on"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0)-:\($0)" })
+            .joined(separator: ",")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["qemu-system-x86_64", "-display", "none", "-monitor", "none", "-no-reboot",
+                             "-m", "512M", "-cpu", "max", "-icount", "shift=0,sleep=off",
+                             "-serial", "file:\(consoleLog)", "-serial", "file:\(outputLog)",
+                             "-nic", network,
+                             "-kernel", image.appendingPathComponent("bzImage").path,
+                             "-initrd", image.appendingPathComponent("initramfs.cpio").path,
+                             "-append", "console=ttyS0 panic=-1 oops=panic quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let started = Date()
+        try process.run()
+        var timedOut = false
+        while process.isRunning {
+            if Date().timeIntervalSince(started) > timeout {
+                timedOut = true
+                process.terminate()
+                process.waitUntilExit()
+                break
+            }
+            usleep(50_000)
+        }
+        let seconds = (Date().timeIntervalSince(started) * 100).rounded() / 100
+        let console = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: consoleLog))) ?? Data(), as: UTF8.self)
+            .replacingOccurrences(of: "\r", with: "")
+        let output = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outputLog))) ?? Data(), as: UTF8.self)
+        let status = console.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: "ukl: application exited with status ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }.last
+        var failure: String?
+        let tail = console.split(separator: "\n").suffix(40).joined(separator: "\n")
+        if let crash = ["Kernel panic", "Oops", "BUG:", "general protection fault", "double fault"].first(where: console.contains) {
+            failure = "the guest crashed (\(crash)); console tail:\n\(tail)"
+        } else if timedOut {
+            failure = "the guest did not power off within \(Int(timeout)) s; console tail:\n\(tail)"
+        } else if status == nil {
+            failure = "the guest stopped without reporting an exit status; console tail:\n\(tail)"
+        }
+        return Result(output: output, status: status, failure: failure, emulatorSeconds: seconds, console: console)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+internal import CLLVMBridge
+
+/// A bootable image: a directory with `bzImage`, `initramfs.cpio` and
+/// `image.json` (what went into it).
+public struct Image: Codable, Sendable {
+    public var level: Level
+    public var app: String
+    public var imageBytes: Int
+    public var sitesRewritten: Int
+    public var inlined: Int
+    public var buildSeconds: Double
+
+    public static func load(_ directory: String) throws -> Image {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("image.json").path
+        guard let data = FileManager.default.contents(atPath: path),
+              let image = try? JSONDecoder().decode(Image.self, from: data)
+        else { throw UKLError.input(file: directory, reason: "not an image built by 'ukl-opt build'") }
+        return image
+    }
+}
+
+/// Builds an image at a level: `linux` runs the app as an ordinary static
+/// /init on the UKL kernel; the UKL levels rewrite its syscall sites, link it
+/// into the kernel with `lto`, and start it from the `\177UKL` marker.
+public enum ImageBuilder {
+    public static func build(level: Level, app spec: String, output: String,
+                             progress: @escaping (String) -> Void = { _ in }) throws -> Image {
+        let started = Date()
+        progress("kernel: scripts/kernel-build.sh (cached)")
+        let kernel = try KernelBuild.ensure(progress: { _ in })
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ukl-opt-build-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        progress("\(level.rawValue): compiling \(spec)")
+        let bitcode = try AppBuilder.bitcode(spec, in: work)
+
+        let staging = URL(fileURLWithPath: output + ".tmp-\(getpid())")
+        try? FileManager.default.removeItem(at: staging)
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        var sites = 0, inlined = 0
+        let initFile: String
+        let scripts = try DataDirectory.file("scripts")
+        do {
+            if level == .linux {
+                progress("linux: linking a static /init")
+                initFile = try linkStaticInit(bitcode, in: work)
+                try FileManager.default.copyItem(atPath: kernel + "/arch/x86/boot/bzImage",
+                                                 toPath: staging.appendingPathComponent("bzImage").path)
+            } else {
+                progress("\(level.rawValue): rewriting syscall sites")
+                let module = try Module.load(bitcode)
+                let report = try Rewriter.load().rewrite(module, level: level)
+                sites = report.sites.count
+                let rewritten = work.appendingPathComponent("app.\(level.rawValue).bc").path
+                try module.write(to: rewritten)
+                let object = work.appendingPathComponent("vmlinux.o").path
+                let lto = try LTO.run(.init(kernel: kernel, apps: [rewritten], output: object,
+                                            pipeline: try LTO.pipeline(named: "lto"),
+                                            progress: { progress("\(level.rawValue): lto: \($0)") }))
+                inlined = lto.inlined
+                progress("\(level.rawValue): relinking the kernel")
+                try Shell.run(scripts.appendingPathComponent("relink-bzimage.sh").path,
+                              [kernel, object, staging.appendingPathComponent("bzImage").path])
+                initFile = try DataDirectory.file("kernel-shortcuts/ukl-init").path
+            }
+            try Shell.run(scripts.appendingPathComponent("make-initramfs.sh").path,
+                          [kernel, initFile, staging.appendingPathComponent("initramfs.cpio").path])
+            let bytes = try (FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent("bzImage").path)[.size] as? Int) ?? 0
+            let image = Image(level: level, app: AppBuilder.name(of: spec), imageBytes: bytes,
+                              sitesRewritten: sites, inlined: inlined,
+                              buildSeconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
+            try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
+            try? FileManager.default.removeItem(atPath: output)
+            try FileManager.default.moveItem(at: staging, to: URL(fileURLWithPath: output))
+            return image
+        } catch {
+            try? FileManager.default.removeItem(at: staging)
+            throw error
+        }
+    }
+
+    /// The `linux` level: the same bitcode as an ordinary static program.
+    static func linkStaticInit(_ bitcode: String, in work: URL) throws -> String {
+        let context = Context()
+        let module = try Module.load(bitcode, context: context)
+        let start = try AppBuilder.compile(try DataDirectory.file("apps/runtime/linux_start.c").path, in: work)
+        try Module.load(start, context: context).link(into: module)
+        let object = work.appendingPathComponent("init.o").path
+        try TargetMachine(triple: module.triple, flavor: .user).emit(module, to: object)
+        let output = work.appendingPathComponent("init").path
+        try Shell.run("ld.lld-19", ["-static", "-nostdlib", "-e", "_start", "-z", "noexecstack", "-o", output, object])
+        return output
+    }
+}

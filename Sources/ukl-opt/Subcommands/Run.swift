@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import UKLOpt
+
+extension UKLOptCommand {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build an application's image at a level, boot it under QEMU and report what it printed.",
+            discussion: """
+                Prints the application's output and exits with its exit status. The guest runs \
+                under QEMU TCG with -icount shift=0,sleep=off (its TSC counts instructions). A \
+                guest that oopses, panics or does not power off within --timeout is reported \
+                with the console tail, exit status 3.
+                """
+        )
+
+        @Option(help: "linux, base, bypass, nss or shortcut.")
+        var level: Level
+
+        @Option(help: ArgumentHelp("A bundled app (apps/NAME) or APP.bc.", valueName: "NAME|APP.bc"))
+        var app: String
+
+        @Option(help: "Seconds of emulator time before the guest counts as hung.")
+        var timeout: Double = 300
+
+        @Option(help: "Forward this TCP port from 127.0.0.1 on the host to the guest.")
+        var forward: [Int] = []
+
+        @Flag(help: "Print JSON instead of the application's output.")
+        var json = false
+
+        @Flag(help: "No progress on stderr.")
+        var quiet = false
+
+        func run() throws {
+            try reportingErrors {
+                let quiet = quiet
+                let directory = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("ukl-opt-run-\(getpid())").path
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let image = try ImageBuilder.build(level: level, app: app, output: directory, progress: { step in
+                    if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
+                })
+                if !quiet { FileHandle.standardError.write(Data("run: booting under QEMU\n".utf8)) }
+                let result = try Guest.boot(directory, timeout: timeout, forwards: forward)
+                if json {
+                    struct Report: Encodable {
+                        let level: String, app: String, status: Int?, output: String
+                        let failure: String?, emulator_seconds: Double, image_bytes: Int
+                    }
+                    try writeOutput(try encodeJSON(Report(
+                        level: level.rawValue, app: image.app, status: result.status, output: result.output,
+                        failure: result.failure, emulator_seconds: result.emulatorSeconds,
+                        image_bytes: image.imageBytes)), to: "-")
+                } else {
+                    FileHandle.standardOutput.write(Data(result.output.utf8))
+                }
+                if let failure = result.failure {
+                    FileHandle.standardError.write(Data("ukl-opt: error: \(failure)\n".utf8))
+                    throw ExitCode(3)
+                }
+                if !quiet {
+                    FileHandle.standardError.write(Data("run: exit status \(result.status ?? -1), emulator wall time \(result.emulatorSeconds) s\n".utf8))
+                }
+                throw ExitCode(Int32(result.status ?? 0))
+            }
+        }
+    }
+}
