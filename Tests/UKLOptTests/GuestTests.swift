@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import UKLOpt
+
+/// `ukl-opt run`: build an image, boot it under QEMU, report what the
+/// application printed. Needs the kernel build (see KernelLTOTests).
+@Suite(.serialized) struct GuestTests {
+    static let enabled = ProcessInfo.processInfo.environment["UKL_KERNEL_BUILD"] != nil
+
+    struct Run: Decodable {
+        let level: String
+        let status: Int?
+        let output: String
+        let failure: String?
+        let emulator_seconds: Double
+    }
+
+    func run(_ level: String, _ app: String) throws -> (Fixtures.Result, Run?) {
+        let result = try Fixtures.ukl("run", "--quiet", "--json", "--level", level, "--app", app, "--timeout", "240")
+        return (result, try? JSONDecoder().decode(Run.self, from: Data(result.stdout.utf8)))
+    }
+
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
+    func bundledAppByName() throws {
+        let (result, report) = try run("linux", "hello")
+        #expect(result.status == 41, "\(result.stderr)")
+        #expect(report?.output == "hello from ukl-opt\n/init\n")
+        #expect(report?.status == 41)
+    }
+
+    /// Differential: pipes and loopback TCP print the same at linux and base.
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    func pipesAndTCPPrintTheSameAtLinuxAndBase() throws {
+        let app = try Fixtures.bitcode("pipes.c", flags: AppBuilder.clangOptions)
+        var outputs: [String: String] = [:]
+        for level in ["linux", "base"] {
+            let (result, report) = try run(level, app)
+            #expect(result.status == 0, "\(level): \(result.stderr)")
+            outputs[level] = report?.output
+        }
+        #expect(outputs["linux"] == "pipe:ok tcp:ok\n")
+        #expect(outputs["base"] == outputs["linux"])
+    }
+
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
+    func aCrashingAppIsReportedNotHungOn() throws {
+        let app = try Fixtures.bitcode("crash.c", flags: AppBuilder.clangOptions)
+        let (result, report) = try run("linux", app)
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("the guest crashed (Kernel panic)"), "\(result.stderr)")
+        #expect(result.stderr.contains("Attempted to kill init"))
+        #expect(report?.output == "about to crash\n")
+    }
+}
