@@ -13,6 +13,7 @@ import Testing
         let output: String
         let failure: String?
         let emulator_seconds: Double
+        let ops: [String: Int]?
     }
 
     func run(_ level: String, _ app: String) throws -> (Fixtures.Result, Run?) {
@@ -50,5 +51,18 @@ import Testing
         #expect(result.stderr.contains("the guest crashed (Kernel panic)"), "\(result.stderr)")
         #expect(result.stderr.contains("Attempted to kill init"))
         #expect(report?.output == "about to crash\n")
+    }
+
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    func syscallBenchReportsEveryOpAtLinuxAndBase() throws {
+        for level in ["linux", "base"] {
+            let (result, report) = try run(level, "syscall-bench")
+            #expect(result.status == 0, "\(level): \(result.stderr)")
+            let ops = try #require(report?.ops, "\(level): \(result.stdout)")
+            #expect(Set(ops.keys) == ["getppid", "read", "write", "sendto", "recvfrom", "echo"])
+            #expect(ops.values.allSatisfy { $0 > 0 })
+            // A system call costs at least some instructions, and getppid is the cheapest.
+            #expect(ops["getppid"]! < ops["read"]! && ops["read"]! < ops["echo"]!)
+        }
     }
 }

@@ -15,6 +15,18 @@ public enum Guest {
         /// Emulator wall time: host seconds, not guest time.
         public var emulatorSeconds: Double
         public var console: String
+
+        /// Measurements, when every line the app printed is `name ticks`
+        /// (what apps/syscall-bench prints).
+        public var ops: [String: Int]? {
+            var ops: [String: Int] = [:]
+            for line in output.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                guard fields.count == 2, let value = Int(fields[1]) else { return nil }
+                ops[String(fields[0])] = value
+            }
+            return ops.isEmpty ? nil : ops
+        }
     }
 
     public static func boot(_ imageDirectory: String, timeout: Double = 120, forwards: [Int] = []) throws -> Result {

@@ -46,10 +46,12 @@ extension UKLOptCommand {
                 if json {
                     struct Report: Encodable {
                         let level: String, app: String, status: Int?, output: String
+                        let ops: [String: Int]?
                         let failure: String?, emulator_seconds: Double, image_bytes: Int
                     }
                     try writeOutput(try encodeJSON(Report(
                         level: level.rawValue, app: image.app, status: result.status, output: result.output,
+                        ops: result.ops,
                         failure: result.failure, emulator_seconds: result.emulatorSeconds,
                         image_bytes: image.imageBytes)), to: "-")
                 } else {
