@@ -65,4 +65,23 @@ import Testing
             #expect(ops["getppid"]! < ops["read"]! && ops["read"]! < ops["echo"]!)
         }
     }
+
+    /// The echo server runs in ring 0 and answers a client on the host through
+    /// a QEMU port forward on 127.0.0.1.
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
+    func echoServerAnswersAHostClientAtBase() throws {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: Fixtures.tool)
+        server.arguments = ["run", "--quiet", "--level", "base", "--app", "echo", "--forward", "5555", "--timeout", "300"]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let client = try Fixtures.run("python3", [Fixtures.directory.appendingPathComponent("echo_client.py").path])
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        server.waitUntilExit()
+        #expect(client.status == 0, "\(client.stdout) \(client.stderr)")
+        #expect(server.terminationStatus == 0)
+        #expect(output == "echo: listening on port 5555\necho: shutdown\n")
+    }
 }
