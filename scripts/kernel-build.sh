@@ -38,9 +38,11 @@ shopt -s nullglob
 PATCHES=("$REPO_ROOT"/kernel-shortcuts/patches/*.patch)
 shopt -u nullglob
 
+SRC_VERSION=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+
 # sed -n 1p instead of head -1: head may exit early and SIGPIPE clang under pipefail.
 KEY=$({
-    dpkg-query -W -f='${Version}' linux-source-6.1
+    printf '%s' "$SRC_VERSION"
     cat "$FRAGMENT"
     for p in "${PATCHES[@]}"; do cat "$p"; done
     clang-19 --version | sed -n 1p
@@ -87,7 +89,7 @@ if [[ ! -d $BUILD ]]; then
     for p in "${PATCHES[@]}"; do
         log "applying $(basename "$p")"
         patch -d "$TMP" -p1 --batch --quiet <"$p" >"$TMP/ukl-patch.log" 2>&1 ||
-            die "patch $(basename "$p") does not apply (see $p)"
+            die "patch $(basename "$p") does not apply to linux-source-6.1 $SRC_VERSION (see $p)"
     done
     rm -f "$TMP/ukl-patch.log"
     log "configuring (tinyconfig + $(basename "$FRAGMENT"))"
