@@ -1,18 +1,12 @@
 /* Pipes and a loopback TCP connection: the same line must come out at every level. */
 #include "../../apps/runtime/syscall.h"
 
-struct sockaddr_in4 {
-	unsigned short family, port;
-	unsigned int addr;
-	char zero[8];
-};
-
 int main(void)
 {
 	int fds[2];
 	char buf[64];
 	long n, total = 0;
-	struct sockaddr_in4 a = { 2, 0x3930 /* htons(12345) */, 0x0100007f /* 127.0.0.1 */ };
+	struct ukl_sockaddr_in a = { 2, 0x3930 /* htons(12345) */, 0x0100007f /* 127.0.0.1 */ };
 	long server, client, conn;
 	int one = 1;
 

@@ -5,12 +5,6 @@
  * can end the run. */
 #include "../runtime/syscall.h"
 
-struct sockaddr_in4 {
-	unsigned short family, port;
-	unsigned int addr;
-	char zero[8];
-};
-
 static int is_shutdown(const char *buf, long n)
 {
 	static const char word[] = "shutdown\n";
@@ -26,7 +20,7 @@ static int is_shutdown(const char *buf, long n)
 
 int main(void)
 {
-	struct sockaddr_in4 any = { 2, 0xb315 /* htons(5555) */, 0 };
+	struct ukl_sockaddr_in any = { 2, 0xb315 /* htons(5555) */, 0 };
 	long listener = ukl_syscall3(SYS_socket, 2, 1, 0);
 	int one = 1;
 	char buf[4096];

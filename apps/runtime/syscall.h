@@ -42,6 +42,13 @@ enum {
 	SYS_mount = 165, SYS_reboot = 169, SYS_exit_group = 231,
 };
 
+/* struct sockaddr_in, with port and address in network byte order. */
+struct ukl_sockaddr_in {
+	unsigned short family, port;
+	unsigned int addr;
+	char zero[8];
+};
+
 static inline long ukl_write(int fd, const void *buf, long len)
 {
 	return ukl_syscall3(SYS_write, fd, (long)buf, len);

@@ -6,12 +6,6 @@
 
 #define REPS 200
 
-struct sockaddr_in4 {
-	unsigned short family, port;
-	unsigned int addr;
-	char zero[8];
-};
-
 static inline unsigned long ticks(void)
 {
 	unsigned int lo, hi;
@@ -43,7 +37,7 @@ static unsigned long lower(unsigned long best, unsigned long start, unsigned lon
 
 static int tcp_pair(long *client, long *server_side)
 {
-	struct sockaddr_in4 a = { 2, 0x3930 /* htons(12345) */, 0x0100007f /* 127.0.0.1 */ };
+	struct ukl_sockaddr_in a = { 2, 0x3930 /* htons(12345) */, 0x0100007f /* 127.0.0.1 */ };
 	long listener = ukl_syscall3(SYS_socket, 2, 1, 0);
 	int one = 1;
 

@@ -34,8 +34,9 @@ public enum AppBuilder {
         inputs.append(try compile(try DataDirectory.file("apps/runtime/start.c").path, in: work))
         let context = Context()
         let module = try Module.load(inputs[0], context: context)
+        let linker = Linker(module)
         for input in inputs.dropFirst() {
-            try Module.load(input, context: context).link(into: module)
+            try linker.link(try Module.load(input, context: context))
         }
         let output = work.appendingPathComponent("app.bc").path
         try module.write(to: output)

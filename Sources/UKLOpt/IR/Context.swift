@@ -45,7 +45,19 @@ final class Context {
     func attributeKind(_ name: String) -> UInt32 {
         LLVMGetEnumAttributeKindForName(name, name.utf8.count)
     }
+
+    /// Whether `function` carries the enum attribute `name` (e.g. `noredzone`).
+    func hasFunctionAttribute(_ function: LLVMValueRef, _ name: String) -> Bool {
+        LLVMGetEnumAttributeAtIndex(function, functionAttributeIndex, attributeKind(name)) != nil
+    }
+
+    func addFunctionAttribute(_ function: LLVMValueRef, _ name: String) {
+        LLVMAddAttributeAtIndex(function, functionAttributeIndex, LLVMCreateEnumAttribute(ref, attributeKind(name), 0))
+    }
 }
+
+/// LLVMAttributeFunctionIndex (~0U) as the C API's index type.
+private let functionAttributeIndex = LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex))
 
 private final class DiagnosticSink {
     var errors: [String] = []

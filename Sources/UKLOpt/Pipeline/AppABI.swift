@@ -33,13 +33,17 @@ enum AppABI {
         }
         // In ring 0 an interrupt pushes its frame on the current stack, so no
         // application function may keep data below the stack pointer.
-        let noRedZone = module.context.attributeKind("noredzone")
-        let functionIndex = LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex))
         for function in module.functions where !function.isDeclaration {
-            if LLVMGetEnumAttributeAtIndex(function, functionIndex, noRedZone) == nil {
-                throw UKLError.input(file: module.origin,
-                                     reason: "function '\(function.name)' may use the red zone; compile with -mno-red-zone")
-            }
+            try requireNoRedZone(function, in: module)
+        }
+    }
+
+    /// A function that may keep live data below the stack pointer cannot run
+    /// where something else pushes there (interrupts in ring 0, an asm `call`).
+    static func requireNoRedZone(_ function: LLVMValueRef, in module: Module) throws {
+        if !module.context.hasFunctionAttribute(function, "noredzone") {
+            throw UKLError.input(file: module.origin,
+                                 reason: "function '\(function.name)' may use the red zone; compile with -mno-red-zone")
         }
     }
 

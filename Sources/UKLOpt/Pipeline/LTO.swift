@@ -125,8 +125,9 @@ public struct LTO {
     static func prepareApps(_ paths: [String], context: Context, contract: Contract) throws -> Module? {
         guard let first = paths.first else { return nil }
         let app = try Module.load(first, context: context)
+        let linker = Linker(app)
         for path in paths.dropFirst() {
-            try Module.load(path, context: context).link(into: app)
+            try linker.link(try Module.load(path, context: context))
         }
         try app.verify(asInput: true)
         try AppABI.check(app)
@@ -163,11 +164,8 @@ public struct LTO {
     /// functions the same attribute is always sound (it only forbids assuming
     /// that address 0 is never accessed) and lets kernel code inline into them.
     static func matchKernelNullPointerSemantics(_ app: Module) {
-        let kind = app.context.attributeKind("null_pointer_is_valid")
-        let attribute = LLVMCreateEnumAttribute(app.context.ref, kind, 0)
-        let functionIndex = LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex))
         for function in app.functions where !function.isDeclaration {
-            LLVMAddAttributeAtIndex(function, functionIndex, attribute)
+            app.context.addFunctionAttribute(function, "null_pointer_is_valid")
         }
     }
 
@@ -232,8 +230,8 @@ struct KernelInputs {
                 objects.append(member)
             }
         }
-        kernelModules = wholeMembers.filter { $0.member.contents.isBitcode }.count
         libraryModules = pulled.count
+        kernelModules = bitcode.count - libraryModules
     }
 
     private static func members(of archives: [String], in tree: KernelTree) throws

@@ -34,6 +34,7 @@ enum Shell {
                     progress?(line)
                 }
             }
+            if !pending.isEmpty { lines.tail.append(String(decoding: pending, as: UTF8.self)) }
             done.signal()
         }
         try process.run()
@@ -42,26 +43,15 @@ enum Shell {
         process.waitUntilExit()
         done.wait()
         guard process.terminationStatus == 0 else {
-            throw UKLError.tool("\(program) failed (status \(process.terminationStatus)):\n"
+            let command = ([program] + arguments).joined(separator: " ").prefix(200)
+            throw UKLError.tool("'\(command)' failed (status \(process.terminationStatus)):\n"
                                 + lines.tail.joined(separator: "\n"))
         }
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Runs a shell command line (the kernel's saved ld + objtool command).
     static func run(_ command: String, in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let tail = String(decoding: output, as: UTF8.self).split(separator: "\n").suffix(10).joined(separator: "\n")
-            throw UKLError.tool("'\(command.prefix(200))' failed (status \(process.terminationStatus)):\n\(tail)")
-        }
+        try run("/bin/sh", ["-c", command], in: directory)
     }
 }

@@ -145,7 +145,8 @@ private final class RewriteSession {
     /// Base: the same asm with `syscall` replaced by a call to the entry, so the
     /// register convention (and everything else) stays as it was.
     private func rewriteToEntry(_ located: LocatedSite) throws {
-        try requireNoRedZone(located)
+        // Calling the entry from inline asm pushes a return address below the stack pointer.
+        try AppABI.requireNoRedZone(located.function, in: module)
         switch located.site.via {
         case .asm:
             let callee = LLVMGetCalledValue(located.call)!
@@ -278,13 +279,4 @@ private final class RewriteSession {
         return LLVMBuildTrunc(builder, value, type, "")
     }
 
-    /// Calling the entry from inline asm pushes a return address below the
-    /// stack pointer, where a red zone would keep live data.
-    private func requireNoRedZone(_ located: LocatedSite) throws {
-        let kind = context.attributeKind("noredzone")
-        if LLVMGetEnumAttributeAtIndex(located.function, LLVMAttributeIndex(bitPattern: Int32(LLVMAttributeFunctionIndex)), kind) == nil {
-            throw UKLError.input(file: module.origin,
-                                 reason: "function '\(located.site.function)' may use the red zone; compile with -mno-red-zone")
-        }
-    }
 }
