@@ -8,6 +8,7 @@ packages=(
 	clang-19 lld-19 llvm-19 llvm-19-dev libclang-19-dev binutils-dev
 	qemu-system-x86 linux-source-6.1
 	make bc flex bison libelf-dev libssl-dev cpio xz-utils python3 time
+	librsvg2-bin
 )
 
 missing=()

@@ -17,8 +17,8 @@ import Testing
         #expect(report.sites.allSatisfy { $0.how == .entry && $0.callee == "ukl_entry_SYSCALL_64" })
         #expect(!text.contains("\"syscall\""))
         // Same constraints and arguments as the original syscall asm.
-        #expect(text.contains(#"asm sideeffect "call ukl_entry_SYSCALL_64", "={ax},{ax},{di},{si},{dx},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 1, i64 1, i64 ptrtoint (ptr @.str to i64), i64 3)"#))
-        #expect(text.contains(#"asm sideeffect "call ukl_entry_SYSCALL_64", "={ax},{ax},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 110)"#))
+        #expect(text.contains(#"asm sideeffect "movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx", "={ax},{ax},{di},{si},{dx},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 1, i64 1, i64 ptrtoint (ptr @.str to i64), i64 3)"#))
+        #expect(text.contains(#"asm sideeffect "movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx", "={ax},{ax},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 110)"#))
         // The libc wrapper's call goes through the entry and libc's errno convention.
         #expect(!text.contains("call i64 (i64, ...) @syscall"))
         #expect(text.contains("call i64 @ukl.syscall_result"))
@@ -68,12 +68,33 @@ import Testing
         #expect(socketText.contains("@ukl_tcp_read(i64 %"))
     }
 
+    /// Calls that need the entry's register frame (here exit_group and
+    /// rt_sigreturn) keep it at the direct tiers; their neighbours do not.
+    @Test func frameDependentSyscallsKeepTheEntryAtDirectTiers() throws {
+        let header = Fixtures.directory.appendingPathComponent("../../apps/runtime/syscall.h").standardized.path
+        let source = """
+            #include "\(header)"
+            void quit(int code) { ukl_syscall3(SYS_exit_group, code, 0, 0); }
+            long sigret(void) { return ukl_syscall0(15); }
+            long pid(void) { return ukl_syscall0(SYS_getpid); }
+            """
+        for level in [Level.bypass, .nss, .shortcut] {
+            let (text, report, _) = try rewritten(level, fixture: "frame.c", source: source)
+            let byCallee = Dictionary(grouping: report.sites, by: \.site.number)
+            #expect(byCallee[231]?.first?.how == .entry)
+            #expect(byCallee[231]?.first?.note == "kept the entry: exit_group needs the full syscall frame")
+            #expect(byCallee[15]?.first?.how == .entry)
+            #expect(byCallee[39]?.first?.callee == "ukl_\(level == .bypass ? "bypass" : "nss")_getpid")
+            #expect(text.contains("call *%rcx"))
+        }
+    }
+
     @Test func asmDoingMoreThanSyscallKeepsTheEntry() throws {
         let source = """
             long pid(void) { long r; __asm__ volatile("movl $39, %%eax\\n\\tsyscall" : "=a"(r) : : "rcx", "r11", "memory"); return r; }
             """
         let (baseText, _, _) = try rewritten(.base, fixture: "twostep.c", source: source)
-        #expect(baseText.contains(#""movl $$39, %eax\0A\09call ukl_entry_SYSCALL_64""#))
+        #expect(baseText.contains(#""movl $$39, %eax\0A\09movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx""#))
         let (_, report, _) = try rewritten(.bypass, fixture: "twostep.c", source: source)
         #expect(report.sites.count == 1)
         #expect(report.sites[0].how == .entry)

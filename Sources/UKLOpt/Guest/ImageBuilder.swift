@@ -24,10 +24,33 @@ public struct Image: Codable, Sendable {
 /// /init on the UKL kernel; the UKL levels rewrite its syscall sites, link it
 /// into the kernel with `lto`, and start it from the `\177UKL` marker.
 public enum ImageBuilder {
+    /// Builds the image for `level` and `spec` into the directory `output`.
     public static func build(level: Level, app spec: String, output: String,
                              progress: @escaping (String) -> Void = { _ in }) throws -> Image {
+        let (cached, image, _) = try cachedImage(level: level, app: spec, progress: progress)
+        let staging = output + ".tmp-\(getpid())"
+        try? FileManager.default.removeItem(atPath: staging)
+        do {
+            try FileManager.default.copyItem(atPath: cached, toPath: staging)
+            try? FileManager.default.removeItem(atPath: output)
+            try FileManager.default.moveItem(atPath: staging, toPath: output)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw UKLError.input(file: output, reason: "cannot write the image: \(error.localizedDescription)")
+        }
+        return image
+    }
+
+    /// The image for `level` and `spec` in the image cache, built first unless
+    /// an image from the very same inputs is there: the kernel build, the
+    /// application's bitcode, the level, the data files a build reads and
+    /// this ukl-opt binary. `reused` says which.
+    public static func cachedImage(level: Level, app spec: String,
+                                   progress: @escaping (String) -> Void = { _ in })
+        throws -> (directory: String, image: Image, reused: Bool)
+    {
         let started = Date()
-        progress("kernel: scripts/kernel-build.sh (cached)")
+        progress("\(level.rawValue): kernel (scripts/kernel-build.sh, cached)")
         let kernel = try KernelBuild.ensure(progress: { _ in })
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("ukl-opt-build-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -35,7 +58,18 @@ public enum ImageBuilder {
         progress("\(level.rawValue): compiling \(spec)")
         let bitcode = try AppBuilder.bitcode(spec, in: work)
 
-        let staging = URL(fileURLWithPath: output + ".tmp-\(getpid())")
+        let inputs = try ["kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt",
+                          "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "apps/runtime/linux_start.c",
+                          "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh"].map { try DataDirectory.file($0).path }
+        let key = try Cache.key(strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity],
+                                files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs)
+        let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
+        if let image = try? Image.load(directory.path) {
+            progress("\(level.rawValue): image unchanged, reusing \(directory.path)")
+            return (directory.path, image, true)
+        }
+
+        let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         var sites = 0, inlined = 0
@@ -59,6 +93,8 @@ public enum ImageBuilder {
                                             pipeline: try LTO.pipeline(named: "lto"),
                                             progress: { progress("\(level.rawValue): lto: \($0)") }))
                 inlined = lto.inlined
+                try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
+                try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))
                 progress("\(level.rawValue): relinking the kernel")
                 try Shell.run(scripts.appendingPathComponent("relink-bzimage.sh").path,
                               [kernel, object, staging.appendingPathComponent("bzImage").path])
@@ -71,9 +107,9 @@ public enum ImageBuilder {
                               sitesRewritten: sites, inlined: inlined,
                               buildSeconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
-            try? FileManager.default.removeItem(atPath: output)
-            try FileManager.default.moveItem(at: staging, to: URL(fileURLWithPath: output))
-            return image
+            try? FileManager.default.removeItem(at: directory)
+            try FileManager.default.moveItem(at: staging, to: directory)
+            return (directory.path, image, false)
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error

@@ -49,12 +49,17 @@ extension RewriteReport {
     }
 }
 
-/// Left-aligned columns, two spaces apart, indented by two.
-func table(_ rows: [[String]]) -> [String] {
+/// Columns two spaces apart, indented by two; left-aligned except the
+/// columns in `right` (numbers).
+func table(_ rows: [[String]], right: Set<Int> = []) -> [String] {
     guard let first = rows.first else { return [] }
     let widths = (0..<first.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
-        let cells = row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+        let cells = row.enumerated().map { column, cell in
+            right.contains(column)
+                ? String(repeating: " ", count: widths[column] - cell.count) + cell
+                : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+        }
         return "  " + cells.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }
 }

@@ -24,6 +24,9 @@ public struct TierRule: Equatable, Sendable {
     public var dynamic: String?
     /// Syscall name to the symbol that replaces it (the TCP shortcuts).
     public var shortcuts: [String: String]
+    /// Syscalls that keep the entry even at a direct tier: they read or
+    /// rewrite the register frame (sigreturn, fork, exec) or never return.
+    public var fullEntry: Set<String> = []
 
     /// The symbol a constant-number call to `syscall` goes to.
     public func symbol(for syscall: Syscall) -> String? {
@@ -60,7 +63,7 @@ public struct Contract: Sendable {
             struct App: Decodable { let entries: [String]; let entry_symbol: String; let prefix: String }
             struct Tier: Decodable {
                 let call: String?; let extends: String?; let constant: String?; let dynamic: String?
-                let shortcuts: [String: String]?
+                let shortcuts: [String: String]?; let full_entry: [String]?
             }
             let entry: String; let wrappers: [String]; let errno_location: String
             let app: App; let tiers: [String: Tier]
@@ -86,6 +89,7 @@ public struct Contract: Sendable {
             rule.constant = tier.constant ?? rule.constant
             rule.dynamic = tier.dynamic ?? rule.dynamic
             rule.shortcuts.merge(tier.shortcuts ?? [:]) { _, new in new }
+            rule.fullEntry.formUnion(tier.full_entry ?? [])
             if rule.call == .direct, rule.constant == nil || rule.dynamic == nil {
                 throw UKLError.input(file: file, reason: "tier '\(name)' calls directly but lacks 'constant' or 'dynamic'")
             }

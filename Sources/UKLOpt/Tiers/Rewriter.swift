@@ -102,6 +102,11 @@ private final class RewriteSession {
                 guard let syscall = table.byNumber[number] else {
                     return try rewriteToDispatcher(located, rule: rule, note: "unknown syscall number \(number)")
                 }
+                if rule.fullEntry.contains(syscall.name) {
+                    try rewriteToEntry(located)
+                    return RewrittenSite(site: site, callee: contract.entry, how: .entry,
+                                         note: "kept the entry: \(syscall.name) needs the full syscall frame")
+                }
                 let symbol = rule.symbol(for: syscall)!
                 let how: RewrittenSite.How = rule.shortcuts[syscall.name] != nil ? .shortcut : .direct
                 let arguments = try (0..<syscall.arity).map { try int64(located.arguments[$0], site: site) }
@@ -153,7 +158,7 @@ private final class RewriteSession {
             var asmLength = 0, constraintLength = 0
             let asm = String(cString: LLVMGetInlineAsmAsmString(callee, &asmLength))
             let constraints = LLVMGetInlineAsmConstraintString(callee, &constraintLength)!
-            let replaced = asmReplacingSyscall(asm, with: "call \(contract.entry)")
+            let replaced = asmReplacingSyscall(asm, with: entryCall(dialect: LLVMGetInlineAsmDialect(callee)))
             let newAsm = LLVMGetInlineAsm(
                 LLVMGetInlineAsmFunctionType(callee), replaced, replaced.utf8.count,
                 UnsafeMutablePointer(mutating: constraints), constraintLength,
@@ -165,7 +170,7 @@ private final class RewriteSession {
             let i64 = context.int64
             var parameters = [LLVMTypeRef?](repeating: i64, count: 7)
             let type = LLVMFunctionType(i64, &parameters, 7, 0)!
-            let call = "call \(contract.entry)"
+            let call = entryCall(dialect: LLVMInlineAsmDialectATT)
             let constraints = "={ax},{ax},{di},{si},{dx},{r10},{r8},{r9},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"
             let asm = LLVMGetInlineAsm(type, call, call.utf8.count, constraints, constraints.utf8.count,
                                        1, 0, LLVMInlineAsmDialectATT, 0)
@@ -174,6 +179,17 @@ private final class RewriteSession {
             let raw = LLVMBuildCall2(builder, type, asm, &arguments, 7, "")!
             finishWrapper(located, raw: raw)
         }
+    }
+
+    /// The instructions that stand in for `syscall`. The indirect call is two
+    /// bytes long, as `syscall` is, so when the kernel restarts an interrupted
+    /// call by moving the return address back two bytes it calls the entry
+    /// again; the entry hands rcx back holding its own address for that.
+    /// rcx is free: `syscall` clobbers it too.
+    private func entryCall(dialect: LLVMInlineAsmDialect) -> String {
+        dialect == LLVMInlineAsmDialectIntel
+            ? "mov rcx, offset \(contract.entry)\n\tcall rcx"
+            : "movq $$\(contract.entry), %rcx\n\tcall *%rcx"
     }
 
     /// Replaces the site with `symbol(arguments...)`, a C call returning long.

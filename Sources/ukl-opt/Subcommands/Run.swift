@@ -35,10 +35,7 @@ extension UKLOptCommand {
         func run() throws {
             try reportingErrors {
                 let quiet = quiet
-                let directory = FileManager.default.temporaryDirectory
-                    .appendingPathComponent("ukl-opt-run-\(getpid())").path
-                defer { try? FileManager.default.removeItem(atPath: directory) }
-                let image = try ImageBuilder.build(level: level, app: app, output: directory, progress: { step in
+                let (directory, image, _) = try ImageBuilder.cachedImage(level: level, app: app, progress: { step in
                     if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
                 })
                 if !quiet { FileHandle.standardError.write(Data("run: booting under QEMU\n".utf8)) }

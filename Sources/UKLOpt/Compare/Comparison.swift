@@ -1,0 +1,82 @@
+import Foundation
+
+/// `ukl-opt compare`: one application built, booted and measured at each
+/// level, in one run, against the same kernel build.
+public struct Comparison: Codable, Sendable {
+    /// What one level gave.
+    public struct Entry: Codable, Sendable {
+        public var level: Level
+        /// Profile-guided optimization (not implemented yet: always false).
+        public var pgo: Bool
+        /// Per-op cost in icount ticks (guest TSC under -icount shift=0: retired instructions).
+        public var ops: [String: Int]
+        public var imageBytes: Int
+        public var sitesRewritten: Int
+        /// App-to-kernel calls that LTO inlined.
+        public var inlined: Int
+        public var buildSeconds: Double
+        /// Host wall time of the QEMU run: emulator time, not guest time.
+        public var emulatorSeconds: Double
+        public var status: Int?
+        public var output: String
+        public var failure: String?
+
+        enum CodingKeys: String, CodingKey {
+            case level, pgo, ops, status, output, failure, inlined
+            case imageBytes = "image_bytes", sitesRewritten = "sites_rewritten"
+            case buildSeconds = "build_seconds", emulatorSeconds = "emulator_seconds"
+        }
+    }
+
+    public var app: String
+    /// The unit of `ops`.
+    public var unit = "icount ticks"
+    public var levels: [Entry]
+
+    /// Builds (or reuses) each level's image and boots it. A level whose
+    /// guest fails is recorded with its failure; the others still run.
+    public static func run(levels: [Level], app spec: String, timeout: Double = 300,
+                           progress: @escaping (String) -> Void = { _ in }) throws -> Comparison {
+        var entries: [Entry] = []
+        for (index, level) in levels.enumerated() {
+            let step = "[\(index + 1)/\(levels.count)] "
+            let (directory, image, _) = try ImageBuilder.cachedImage(level: level, app: spec, progress: { progress(step + $0) })
+            progress(step + "\(level.rawValue): booting under QEMU (icount)")
+            let result = try Guest.boot(directory, timeout: timeout)
+            progress(step + "\(level.rawValue): " + (result.failure == nil
+                ? "exit status \(result.status ?? -1), \(result.emulatorSeconds) s emulator wall time"
+                : "failed"))
+            entries.append(Entry(level: level, pgo: false, ops: result.ops ?? [:], imageBytes: image.imageBytes,
+                                 sitesRewritten: image.sitesRewritten, inlined: image.inlined,
+                                 buildSeconds: image.buildSeconds, emulatorSeconds: result.emulatorSeconds,
+                                 status: result.status, output: result.output, failure: result.failure))
+        }
+        return Comparison(app: AppBuilder.name(of: spec), levels: entries)
+    }
+
+    /// Levels whose guest failed or whose application exited non-zero.
+    public var failures: [Entry] {
+        levels.filter { $0.failure != nil || $0.status != 0 }
+    }
+
+    /// The ops in the order the application printed them at the first level.
+    public var opNames: [String] {
+        var names: [String] = []
+        for entry in levels {
+            for line in entry.output.split(separator: "\n") {
+                if let name = line.split(separator: " ").first.map(String.init),
+                   entry.ops[name] != nil, !names.contains(name) {
+                    names.append(name)
+                }
+            }
+        }
+        return names
+    }
+
+    /// `entry`'s ticks for `op` over linux's, when both were measured.
+    public func ratio(_ op: String, _ entry: Entry) -> Double? {
+        guard let linux = levels.first(where: { $0.level == .linux })?.ops[op], linux > 0,
+              let ticks = entry.ops[op] else { return nil }
+        return Double(ticks) / Double(linux)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// The build cache outside the repository: `${UKL_CACHE:-~/.cache/ukl-opt}`,
+/// shared with scripts/kernel-build.sh (which keeps kernels under `kernel/`).
+enum Cache {
+    static var root: URL {
+        if let custom = ProcessInfo.processInfo.environment["UKL_CACHE"], !custom.isEmpty {
+            return URL(fileURLWithPath: custom)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/ukl-opt")
+    }
+
+    /// A key over everything that goes into a cached result: the given
+    /// strings, then each file's bytes, in order (sha256, 16 hex digits).
+    static func key(strings: [String], files: [String]) throws -> String {
+        let stamp = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ukl-opt-key-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try strings.joined(separator: "\n").write(to: stamp, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: stamp) }
+        let sums = try Shell.run("sha256sum", [stamp.path] + files)
+            .split(separator: "\n").map { $0.prefix(64) }.joined(separator: "\n")
+        let combined = stamp.appendingPathExtension("sums")
+        try sums.write(to: combined, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: combined) }
+        return String(try Shell.run("sha256sum", [combined.path]).prefix(16))
+    }
+
+    /// What identifies this build of ukl-opt: a rebuilt tool may rewrite or
+    /// link differently, so it invalidates cached images.
+    static var toolIdentity: String {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: executable)
+        let size = attributes?[.size] as? Int ?? 0
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(executable) \(size) \(modified)"
+    }
+}
