@@ -13,6 +13,12 @@
 # Anything that changes the resulting kernel changes the key, so a cached tree is
 # never reused for different inputs.
 #
+# Rebuilding only what changed: a new key's tree is seeded from the most recent
+# tree of the same source version. The seed's own series (kept in .ukl-patches) is
+# reversed and the new one applied; files whose bytes end up unchanged get their
+# old mtime back, so make recompiles only what the changed patches and config touch
+# (plus the LTO link). Without a seed the source is unpacked afresh.
+#
 # Files the script leaves in the build dir:
 #   ukl-build.log       output of the last make run
 #   ukl-build-seconds   wall time (s) of the run that first produced bzImage
@@ -79,29 +85,92 @@ verify_config() {
     fi
 }
 
-if [[ ! -d $BUILD ]]; then
-    # Unpack, patch and configure in a temp dir beside the final one, then rename:
-    # a directory under the final name is always a complete, configured tree.
-    TMP=$(mktemp -d "$CACHE/kernel/.$KEY.tmp.XXXXXX")
-    trap 'rm -rf "$TMP"' EXIT
-    log "unpacking $TARBALL"
-    tar -xJf "$TARBALL" -C "$TMP" --strip-components=1
-    for p in "${PATCHES[@]}"; do
-        log "applying $(basename "$p")"
-        patch -d "$TMP" -p1 --batch --quiet <"$p" >"$TMP/ukl-patch.log" 2>&1 ||
-            die "patch $(basename "$p") does not apply to linux-source-6.1 $SRC_VERSION (see $p)"
-    done
-    rm -f "$TMP/ukl-patch.log"
-    log "configuring (tinyconfig + $(basename "$FRAGMENT"))"
+# Files a set of patches touches, relative to the tree.
+patched_files() { sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$@" | sort -u; }
+
+configure() {
     (
-        cd "$TMP"
+        cd "$1"
         make "${MAKE_ARGS[@]}" tinyconfig
         scripts/kconfig/merge_config.sh -m .config "$FRAGMENT"
         make "${MAKE_ARGS[@]}" olddefconfig
-    ) >"$TMP/ukl-config.log" 2>&1 || {
-        tail -n 40 "$TMP/ukl-config.log" >&2
+    ) >"$1/ukl-config.log" 2>&1 || {
+        tail -n 40 "$1/ukl-config.log" >&2
         die "configuration failed"
     }
+}
+
+apply_series() { # TREE: apply PATCHES, naming the one that fails
+    local p
+    for p in "${PATCHES[@]}"; do
+        log "applying $(basename "$p")"
+        patch -d "$1" -p1 --batch --quiet <"$p" >"$1/ukl-patch.log" 2>&1 ||
+            die "patch $(basename "$p") does not apply to linux-source-6.1 $SRC_VERSION (see $p)"
+    done
+    rm -f "$1/ukl-patch.log"
+    rm -rf "$1/.ukl-patches"
+    mkdir -p "$1/.ukl-patches"
+    ((${#PATCHES[@]} == 0)) || cp "${PATCHES[@]}" "$1/.ukl-patches/"
+    printf '%s' "$SRC_VERSION" >"$1/.ukl-source-version"
+    cp "$FRAGMENT" "$1/.ukl-fragment"
+}
+
+# The most recent complete tree of this source version that records its series.
+find_seed() {
+    local dir
+    for dir in $(ls -1dt "$CACHE"/kernel/*/ 2>/dev/null); do
+        dir=${dir%/}
+        [[ -d $dir/.ukl-patches && -f $dir/arch/x86/boot/bzImage ]] || continue
+        [[ $(cat "$dir/.ukl-source-version" 2>/dev/null) == "$SRC_VERSION" ]] || continue
+        echo "$dir"
+        return
+    done
+}
+
+SEEDED=0
+if [[ ! -d $BUILD ]]; then
+    # Prepare in a temp dir beside the final one, then rename: a directory under
+    # the final name is always a complete, configured tree.
+    TMP=$(mktemp -d "$CACHE/kernel/.$KEY.tmp.XXXXXX")
+    trap 'rm -rf "$TMP"' EXIT
+    SEED=$(find_seed)
+    if [[ -n $SEED ]]; then
+        log "seeding from $SEED (only what changed is rebuilt)"
+        cp -a "$SEED/." "$TMP/"
+        rm -f "$TMP/.ukl-lock" "$TMP/ukl-build-seconds" "$TMP/.ukl-vmlinux.o.orig"
+        shopt -s nullglob
+        OLD=("$TMP"/.ukl-patches/*.patch)
+        shopt -u nullglob
+        STASH=$TMP/.ukl-stash
+        mapfile -t TOUCHED < <(patched_files "${OLD[@]}" "${PATCHES[@]}" /dev/null)
+        for f in "${TOUCHED[@]}"; do
+            [[ -f $TMP/$f ]] || continue
+            mkdir -p "$STASH/$(dirname "$f")"
+            cp -p "$TMP/$f" "$STASH/$f"
+        done
+        for ((i = ${#OLD[@]} - 1; i >= 0; i--)); do
+            patch -R -E -d "$TMP" -p1 --batch --quiet <"${OLD[i]}" >/dev/null ||
+                die "cannot reverse $(basename "${OLD[i]}") in the seed $SEED"
+        done
+        apply_series "$TMP"
+        for f in "${TOUCHED[@]}"; do
+            if [[ -f $STASH/$f && -f $TMP/$f ]] && cmp -s "$STASH/$f" "$TMP/$f"; then
+                touch -r "$STASH/$f" "$TMP/$f"
+            fi
+        done
+        rm -rf "$STASH"
+        if ! cmp -s "$SEED/.ukl-fragment" "$FRAGMENT"; then
+            log "configuring (the config fragment changed)"
+            configure "$TMP"
+        fi
+        SEEDED=1
+    else
+        log "unpacking $TARBALL"
+        tar -xJf "$TARBALL" -C "$TMP" --strip-components=1
+        apply_series "$TMP"
+        log "configuring (tinyconfig + $(basename "$FRAGMENT"))"
+        configure "$TMP"
+    fi
     verify_config "$TMP/.config" || die "config fragment not honoured"
     mv "$TMP" "$BUILD"
     trap - EXIT
@@ -123,7 +192,7 @@ if [[ -f $BUILD/.ukl-vmlinux.o.orig ]]; then
 fi
 
 HAD_BZIMAGE=0
-[[ -f $BUILD/arch/x86/boot/bzImage ]] && HAD_BZIMAGE=1
+[[ -f $BUILD/arch/x86/boot/bzImage ]] && ((SEEDED == 0)) && HAD_BZIMAGE=1
 
 LOGF=$BUILD/ukl-build.log
 log "make bzImage (log: $LOGF)"

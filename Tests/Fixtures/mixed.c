@@ -1,7 +1,7 @@
 /*
- * Pipes, a regular file, heap pages (brk and mmap) and a loopback TCP
- * connection used with read/write and sendto/recvfrom, plus one call whose
- * number is not a constant. Every level must print the same line; at the
+ * Pipes, a regular file, heap pages (brk and mmap), a loopback TCP
+ * connection used with read/write and sendto/recvfrom, a signal sent to
+ * itself and handled, and one call whose number is not a constant. Every level must print the same line; at the
  * shortcut level the pipe and file reads and writes take the fallback path.
  */
 #include "../../apps/runtime/syscall.h"
@@ -13,6 +13,19 @@ static void say(const char *s, long n)
 {
 	for (long i = 0; i < n && used < (long)sizeof(line) - 1; i++)
 		line[used++] = s[i];
+}
+
+static volatile int signalled;
+
+static void on_signal(int sig)
+{
+	signalled = sig;
+}
+
+/* What a libc's sa_restorer is: rt_sigreturn, on the signal frame. */
+__attribute__((naked)) static void restore(void)
+{
+	__asm__ volatile("movl $15, %eax\n\tsyscall");
 }
 
 /* Touches every page of [p, p + len) from the application itself. */
@@ -77,6 +90,17 @@ int main(void)
 	ukl_syscall6(SYS_sendto, conn, (long)"sendto ", 7, 0, 0, 0);
 	n = ukl_syscall6(SYS_recvfrom, client, (long)buf, sizeof(buf), 0, 0, 0);
 	say(buf, n);
+
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} action = { on_signal, 0x04000000 /* SA_RESTORER */, restore, 0 };
+	ukl_syscall6(SYS_rt_sigaction, 10 /* SIGUSR1 */, (long)&action, 0, 8, 0, 0);
+	ukl_syscall3(SYS_kill, ukl_syscall0(SYS_getpid), 10, 0);
+	if (signalled == 10)
+		say("signal ", 7);
 
 	if (ukl_syscall0(dynamic) > 0)
 		say("pid\n", 4);

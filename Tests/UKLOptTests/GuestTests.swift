@@ -29,8 +29,8 @@ import Testing
         #expect(report?.status == 41)
     }
 
-    /// Differential: pipes, a file, heap pages, loopback TCP and a dynamic
-    /// syscall number print the same line at every level. At shortcut the
+    /// Differential: pipes, a file, heap pages, loopback TCP, a handled signal
+    /// and a dynamic syscall number print the same line at every level. At shortcut the
     /// pipe and file reads and writes must take the fallback path.
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(30)))
     func mixedWorkloadPrintsTheSameAtEveryLevel() throws {
@@ -38,7 +38,7 @@ import Testing
         for level in Level.allCases {
             let (result, report) = try run(level.rawValue, app)
             #expect(result.status == 0, "\(level): \(result.stderr)")
-            #expect(report?.output == "pipe file heap tcp sendto pid\n", "\(level)")
+            #expect(report?.output == "pipe file heap tcp sendto signal pid\n", "\(level)")
         }
     }
 
@@ -50,19 +50,6 @@ import Testing
         #expect(result.stderr.contains("the guest crashed (Kernel panic)"), "\(result.stderr)")
         #expect(result.stderr.contains("Attempted to kill init"))
         #expect(report?.output == "about to crash\n")
-    }
-
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
-    func syscallBenchReportsEveryOpAtLinuxAndBase() throws {
-        for level in ["linux", "base"] {
-            let (result, report) = try run(level, "syscall-bench")
-            #expect(result.status == 0, "\(level): \(result.stderr)")
-            let ops = try #require(report?.ops, "\(level): \(result.stdout)")
-            #expect(Set(ops.keys) == ["getppid", "read", "write", "sendto", "recvfrom", "echo"])
-            #expect(ops.values.allSatisfy { $0 > 0 })
-            // A system call costs at least some instructions, and getppid is the cheapest.
-            #expect(ops["getppid"]! < ops["read"]! && ops["read"]! < ops["echo"]!)
-        }
     }
 
     /// The echo server runs in ring 0 and answers a client on the host through

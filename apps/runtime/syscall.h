@@ -36,10 +36,10 @@ static inline long ukl_syscall0(long n)
 
 enum {
 	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_lseek = 8,
-	SYS_mmap = 9, SYS_munmap = 11, SYS_brk = 12, SYS_ioctl = 16,
+	SYS_mmap = 9, SYS_munmap = 11, SYS_brk = 12, SYS_rt_sigaction = 13, SYS_ioctl = 16,
 	SYS_pipe = 22, SYS_dup2 = 33, SYS_getpid = 39, SYS_socket = 41, SYS_connect = 42,
 	SYS_accept = 43, SYS_sendto = 44, SYS_recvfrom = 45, SYS_bind = 49, SYS_listen = 50,
-	SYS_setsockopt = 54, SYS_exit = 60, SYS_mkdir = 83, SYS_getppid = 110,
+	SYS_setsockopt = 54, SYS_exit = 60, SYS_kill = 62, SYS_mkdir = 83, SYS_getppid = 110,
 	SYS_mount = 165, SYS_reboot = 169, SYS_exit_group = 231,
 };
 

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import UKLOpt
+
+/// `ukl-opt compare` over every level, twice: the table, the JSON schema, the
+/// picture, and the exact repetition of the tick figures. This is also the
+/// test that syscall-bench reports every op at every level.
+@Suite(.serialized) struct CompareTests {
+    static let ops: Set<String> = ["getppid", "read", "write", "sendto", "recvfrom", "echo"]
+
+    /// The JSON schema `compare --json` promises, decoded strictly.
+    struct Output: Decodable {
+        struct Level: Decodable {
+            let level: String
+            let pgo: Bool
+            let ops: [String: Int]
+            let image_bytes: Int
+            let sites_rewritten: Int
+            let inlined: Int
+            let build_seconds: Double
+            let emulator_seconds: Double
+            let status: Int?
+        }
+        let app: String
+        let unit: String
+        let levels: [Level]
+    }
+
+    func compare(_ directory: URL, _ name: String) throws -> (Fixtures.Result, Output) {
+        let json = directory.appendingPathComponent("\(name).json").path
+        let plot = directory.appendingPathComponent("\(name).svg").path
+        let result = try Fixtures.ukl("compare", "--quiet", "--json", json, "--plot", plot, "--timeout", "240")
+        #expect(result.status == 0, "\(result.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON: \(result.stderr)")
+        return (result, try JSONDecoder().decode(Output.self, from: data))
+    }
+
+    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(45)))
+    func everyLevelTwiceGivesTheSameTicks() throws {
+        let directory = try Fixtures.scratch()
+        let (first, output) = try compare(directory, "first")
+
+        #expect(output.app == "syscall-bench" && output.unit == "icount ticks")
+        #expect(output.levels.map(\.level) == Level.allCases.map(\.rawValue))
+        for level in output.levels {
+            #expect(Set(level.ops.keys) == Self.ops, "\(level.level)")
+            #expect(level.ops.values.allSatisfy { $0 > 0 }, "\(level.level)")
+            #expect(level.status == 0 && !level.pgo && level.image_bytes > 1_000_000)
+            #expect((level.level == "linux") == (level.sites_rewritten == 0), "\(level.level)")
+        }
+
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("syscall-bench: icount ticks per op") == true)
+        #expect(lines.contains { $0.split(separator: " ").first == "getppid" && $0.contains("x)") })
+        for row in ["image", "sites rewritten", "calls inlined", "build s", "emulator wall s"] {
+            #expect(lines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix(row) }, "\(row)")
+        }
+
+        let svg = try String(contentsOfFile: directory.appendingPathComponent("first.svg").path, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg "))
+        #expect(svg.components(separatedBy: "<title>").count - 1 == Self.ops.count * output.levels.count)
+
+        // icount makes every figure exact: a second run (images reused) repeats them.
+        let (_, again) = try compare(directory, "second")
+        for (a, b) in zip(output.levels, again.levels) {
+            #expect(a.ops == b.ops, "\(a.level)")
+        }
+    }
+}
