@@ -75,6 +75,7 @@ import Testing
         let source = """
             #include "\(header)"
             void quit(int code) { ukl_syscall3(SYS_exit_group, code, 0, 0); }
+            long self(int sig) { return ukl_syscall3(SYS_kill, ukl_syscall0(SYS_getpid), sig, 0); }
             long sigret(void) { return ukl_syscall0(15); }
             long pid(void) { return ukl_syscall0(SYS_getpid); }
             """

@@ -62,7 +62,13 @@ public struct Rewriter {
         try module.verify(asInput: true)
         var done: [RewrittenSite] = []
         let session = RewriteSession(module: module, contract: contract)
-        for located in finder.sites(in: module) {
+        // One site at a time, found afresh: rewriting a site replaces its call,
+        // and another site may take that call's result as an argument.
+        let total = finder.sites(in: module).count
+        while let located = finder.sites(in: module).first {
+            guard done.count < total else {
+                throw UKLError.tool("\(module.origin): a rewritten syscall site was found again in '\(located.site.function)'")
+            }
             done.append(try session.rewrite(located, rule: rule, table: table))
         }
         // A wrapper whose every call was rewritten is no longer needed.
