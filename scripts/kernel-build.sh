@@ -220,6 +220,12 @@ if ((rc != 0)); then
 fi
 [[ -f $BUILD/arch/x86/boot/bzImage ]] || die "make succeeded but no bzImage"
 
+# Each tree is about 1.6 GB: keep this one and the two most recent others (seeds).
+for old in $(ls -1dt "$CACHE"/kernel/*/ 2>/dev/null | sed 's|/$||' | grep -vxF "$BUILD" | tail -n +3); do
+    log "removing an old kernel tree: $old"
+    rm -rf "$old"
+done
+
 ELAPSED=$(($(date +%s) - START))
 if ((HAD_BZIMAGE == 0)); then
     echo "$ELAPSED" >"$BUILD/ukl-build-seconds"

@@ -69,6 +69,7 @@ public enum ImageBuilder {
             return (directory.path, image, true)
         }
 
+        sweepAbandonedBuilds(in: directory.deletingLastPathComponent())
         let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
@@ -113,6 +114,17 @@ public enum ImageBuilder {
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error
+        }
+    }
+
+    /// Removes staging directories (`NAME.tmp-PID`) whose build process is gone.
+    static func sweepAbandonedBuilds(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names {
+            guard let range = name.range(of: ".tmp-", options: .backwards),
+                  let pid = Int32(name[range.upperBound...]), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }
 

@@ -31,6 +31,9 @@ public struct LTO {
         /// Calls from application code to kernel functions, before and after optimization.
         public var appToKernelCalls: Int
         public var appToKernelCallsAfter: Int
+        /// App-to-kernel calls LTO inlined: per kernel callee, the application's
+        /// calls before optimization minus the calls left to it after. (The
+        /// totals above also count calls that inlined kernel code brings along.)
         public var inlined: Int
         /// Kernel functions the application called before and no longer calls.
         public var inlinedCallees: [String]
@@ -114,7 +117,8 @@ public struct LTO {
         return Report(
             kernelModules: inputs.kernelModules, libraryModules: inputs.libraryModules,
             objectFiles: inputs.objects.count, appModules: options.apps.count, pipeline: options.pipeline,
-            appToKernelCalls: before, appToKernelCallsAfter: remaining, inlined: max(0, before - remaining),
+            appToKernelCalls: before, appToKernelCallsAfter: remaining,
+            inlined: appCalls.reduce(0) { $0 + max(0, $1.value - (after[$1.key] ?? 0)) },
             inlinedCallees: appCalls.keys.filter { after[$0] == nil }.sorted(),
             seconds: clock.laps)
     }

@@ -33,7 +33,7 @@ extension Comparison {
         let ops = opNames
         let shown = levels.filter { !$0.ops.isEmpty }
         let palette = ["#4c566a", "#5e81ac", "#88c0d0", "#a3be8c", "#d08770", "#b48ead"]
-        let bar = 22.0, gap = 26.0, left = 64.0, top = 56.0, plotHeight = 300.0
+        let bar = 22.0, gap = 26.0, left = 64.0, top = 76.0, plotHeight = 300.0
         let groupWidth = Double(shown.count) * bar + gap
         let width = left + Double(max(ops.count, 1)) * groupWidth + 24
         let height = top + plotHeight + 90
