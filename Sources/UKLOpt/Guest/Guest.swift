@@ -40,12 +40,16 @@ public enum Guest {
         let consoleLog = work.appendingPathComponent("console.log").path
         let outputLog = work.appendingPathComponent("output.log").path
         // Host-to-guest traffic only: restricted user networking, forwards on 127.0.0.1.
-        let network = (["user,model=virtio-net-pci,restrict=on"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0)-:\($0)" })
+        let network = (["user,model=virtio-net-pci,restrict=on,ipv6=off"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0)-:\($0)" })
             .joined(separator: ",")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // Nothing the host decides may reach the guest while it measures: no
+        // RDRAND/RDSEED (host randomness would seed the guest's RNG, and with it
+        // ports and TCP state) and no IPv6 on the user network (the guest's
+        // router solicitations would draw replies at host-timed moments).
         process.arguments = ["qemu-system-x86_64", "-display", "none", "-monitor", "none", "-no-reboot",
-                             "-m", "512M", "-cpu", "max", "-icount", "shift=0,sleep=off",
+                             "-m", "512M", "-cpu", "max,-rdrand,-rdseed", "-icount", "shift=0,sleep=off",
                              "-serial", "file:\(consoleLog)", "-serial", "file:\(outputLog)",
                              "-nic", network,
                              "-kernel", image.appendingPathComponent("bzImage").path,
