@@ -10,6 +10,7 @@
 #   2. kernel-shortcuts/config/ukl-tiny.config
 #   3. every kernel-shortcuts/patches/*.patch, sorted by name (C locale)
 #   4. the first line of `clang-19 --version`, with its newline
+#   5. scripts/kernel-env.sh (make's arguments, the build identity among them)
 # Anything that changes the resulting kernel changes the key, so a cached tree is
 # never reused for different inputs.
 #
@@ -30,7 +31,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FRAGMENT=$REPO_ROOT/kernel-shortcuts/config/ukl-tiny.config
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 CACHE=${UKL_CACHE:-$HOME/.cache/ukl-opt}
-MAKE_ARGS=(LLVM=-19)
+source "$REPO_ROOT/scripts/kernel-env.sh"
 
 log() { echo "kernel-build: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -52,6 +53,7 @@ KEY=$({
     cat "$FRAGMENT"
     for p in "${PATCHES[@]}"; do cat "$p"; done
     clang-19 --version | sed -n 1p
+    cat "$REPO_ROOT/scripts/kernel-env.sh"
 } | sha256sum | cut -c1-16)
 
 mkdir -p "$CACHE/kernel"
@@ -91,9 +93,9 @@ patched_files() { sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$@" | sort -u; }
 configure() {
     (
         cd "$1"
-        make "${MAKE_ARGS[@]}" tinyconfig
+        make "${KERNEL_MAKE_ARGS[@]}" tinyconfig
         scripts/kconfig/merge_config.sh -m .config "$FRAGMENT"
-        make "${MAKE_ARGS[@]}" olddefconfig
+        make "${KERNEL_MAKE_ARGS[@]}" olddefconfig
     ) >"$1/ukl-config.log" 2>&1 || {
         tail -n 40 "$1/ukl-config.log" >&2
         die "configuration failed"
@@ -196,7 +198,7 @@ HAD_BZIMAGE=0
 
 LOGF=$BUILD/ukl-build.log
 log "make bzImage (log: $LOGF)"
-make -C "$BUILD" "${MAKE_ARGS[@]}" -j"$(nproc)" bzImage >"$LOGF" 2>&1 &
+make -C "$BUILD" "${KERNEL_MAKE_ARGS[@]}" -j"$(nproc)" bzImage >"$LOGF" 2>&1 &
 MAKE_PID=$!
 trap 'kill "$MAKE_PID" 2>/dev/null || true' EXIT
 # Thinned progress: every 10 s, the last make step (e.g. "  CC  kernel/fork.o").

@@ -15,8 +15,8 @@
 # (vmlinux, System.map, .tmp_vmlinux*, modules.builtin*, arch/x86/boot/*, .cmd
 # files...). Make then rebuilds exactly what depends on vmlinux.o, so the tree is
 # consistent without us enumerating Kbuild's outputs; it costs one more vmlinux
-# link + compression. The restored bzImage is functionally the original but not
-# byte-identical (link-vmlinux.sh bumps the build number and timestamp).
+# link + compression. With the fixed build identity of kernel-env.sh the
+# restored bzImage is byte-identical to the original.
 # If this script is killed before restoring, the saved original stays in
 # KBUILD/.ukl-vmlinux.o.orig; the next relink (or kernel-build.sh) restores it first.
 #
@@ -24,7 +24,7 @@
 set -euo pipefail
 export LC_ALL=C
 
-MAKE_ARGS=(LLVM=-19)
+source "$(dirname "${BASH_SOURCE[0]}")/kernel-env.sh"
 
 log() { echo "relink-bzimage: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -48,7 +48,7 @@ flock 9
 # Run make on the tree; fail (showing the tail) if make fails or relinked vmlinux.o.
 run_make() {
     local logf=$1 want=$2
-    if ! make -C "$KBUILD" "${MAKE_ARGS[@]}" -j"$(nproc)" bzImage >"$logf" 2>&1; then
+    if ! make -C "$KBUILD" "${KERNEL_MAKE_ARGS[@]}" -j"$(nproc)" bzImage >"$logf" 2>&1; then
         log "make failed; last 40 lines of $logf:"
         tail -n 40 "$logf" >&2
         return 1

@@ -26,10 +26,11 @@ import Testing
         let levels: [Level]
     }
 
-    func compare(_ directory: URL, _ name: String) throws -> (Fixtures.Result, Output) {
+    func compare(_ directory: URL, _ name: String, quiet: Bool = true) throws -> (Fixtures.Result, Output) {
         let json = directory.appendingPathComponent("\(name).json").path
         let plot = directory.appendingPathComponent("\(name).svg").path
-        let result = try Fixtures.ukl("compare", "--quiet", "--json", json, "--plot", plot, "--timeout", "240")
+        let result = try Fixtures.ukl(["compare"] + (quiet ? ["--quiet"] : [])
+                                      + ["--json", json, "--plot", plot, "--timeout", "240"])
         #expect(result.status == 0, "\(result.stderr)")
         let data = try #require(FileManager.default.contents(atPath: json), "no JSON: \(result.stderr)")
         return (result, try JSONDecoder().decode(Output.self, from: data))
@@ -60,10 +61,12 @@ import Testing
         #expect(svg.hasPrefix("<svg "))
         #expect(svg.components(separatedBy: "<title>").count - 1 == Self.ops.count * output.levels.count)
 
-        // icount makes every figure exact: a second run (images reused) repeats them.
-        let (_, again) = try compare(directory, "second")
+        // icount makes every figure exact: a second run repeats them. Nothing
+        // changed, so it reuses every image instead of building it again.
+        let (second, again) = try compare(directory, "second", quiet: false)
         for (a, b) in zip(output.levels, again.levels) {
             #expect(a.ops == b.ops, "\(a.level)")
+            #expect(second.stderr.contains("\(a.level): image unchanged, reusing"), "\(a.level): \(second.stderr)")
         }
     }
 }

@@ -42,6 +42,20 @@ import Testing
         }
     }
 
+    /// Nothing host-timed or host-random reaches the guest: two boots of one
+    /// image see the same clock at main, the same RNG output and the same
+    /// ephemeral port. Without this, tick figures drift between runs.
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    func twoBootsSeeTheSameGuest() throws {
+        let app = try Fixtures.bitcode("entropy.c", flags: AppBuilder.clangOptions)
+        for level in [Level.linux, .base] {
+            let first = try run(level.rawValue, app).1, second = try run(level.rawValue, app).1
+            #expect(first?.status == 0 && second?.status == 0, "\(level): \(first?.failure ?? second?.failure ?? "")")
+            #expect(first?.output.hasPrefix("tsc ") == true, "\(level): \(first?.output ?? "")")
+            #expect(first?.output == second?.output, "\(level)")
+        }
+    }
+
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
     func aCrashingAppIsReportedNotHungOn() throws {
         let app = try Fixtures.bitcode("crash.c", flags: AppBuilder.clangOptions)

@@ -59,7 +59,7 @@ public enum ImageBuilder {
         let bitcode = try AppBuilder.bitcode(spec, in: work)
 
         let inputs = try ["kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt",
-                          "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "apps/runtime/linux_start.c",
+                          "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "apps/runtime/linux_start.c", "scripts/kernel-env.sh",
                           "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh"].map { try DataDirectory.file($0).path }
         let key = try Cache.key(strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity],
                                 files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs)
