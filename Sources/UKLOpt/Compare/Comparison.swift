@@ -59,15 +59,12 @@ public struct Comparison: Codable, Sendable {
         levels.filter { $0.failure != nil || $0.status != 0 }
     }
 
-    /// The ops in the order the application printed them at the first level.
+    /// The ops in the order the application printed them, first level first.
     public var opNames: [String] {
         var names: [String] = []
         for entry in levels {
-            for line in entry.output.split(separator: "\n") {
-                if let name = line.split(separator: " ").first.map(String.init),
-                   entry.ops[name] != nil, !names.contains(name) {
-                    names.append(name)
-                }
+            for (name, _) in Guest.measurements(in: entry.output) ?? [] where !names.contains(name) {
+                names.append(name)
             }
         }
         return names

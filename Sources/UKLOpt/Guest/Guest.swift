@@ -19,14 +19,20 @@ public enum Guest {
         /// Measurements, when every line the app printed is `name ticks`
         /// (what apps/syscall-bench prints).
         public var ops: [String: Int]? {
-            var ops: [String: Int] = [:]
-            for line in output.split(separator: "\n") {
-                let fields = line.split(separator: " ")
-                guard fields.count == 2, let value = Int(fields[1]) else { return nil }
-                ops[String(fields[0])] = value
-            }
-            return ops.isEmpty ? nil : ops
+            Guest.measurements(in: output).map { Dictionary($0, uniquingKeysWith: { _, last in last }) }
         }
+    }
+
+    /// `name ticks` lines in the order printed, or nil when the output is
+    /// empty or has any other line.
+    public static func measurements(in output: String) -> [(name: String, ticks: Int)]? {
+        var found: [(name: String, ticks: Int)] = []
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let ticks = Int(fields[1]) else { return nil }
+            found.append((String(fields[0]), ticks))
+        }
+        return found.isEmpty ? nil : found
     }
 
     public static func boot(_ imageDirectory: String, timeout: Double = 120, forwards: [Int] = []) throws -> Result {
@@ -34,8 +40,7 @@ public enum Guest {
         for file in ["bzImage", "initramfs.cpio"] where !FileManager.default.fileExists(atPath: image.appendingPathComponent(file).path) {
             throw UKLError.input(file: imageDirectory, reason: "no \(file): not an image built by 'ukl-opt build'")
         }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ukl-opt-guest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try Scratch.directory("guest")
         defer { try? FileManager.default.removeItem(at: work) }
         let consoleLog = work.appendingPathComponent("console.log").path
         let outputLog = work.appendingPathComponent("output.log").path

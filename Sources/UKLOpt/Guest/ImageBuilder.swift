@@ -52,8 +52,7 @@ public enum ImageBuilder {
         let started = Date()
         progress("\(level.rawValue): kernel (scripts/kernel-build.sh, cached)")
         let kernel = try KernelBuild.ensure(progress: { _ in })
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ukl-opt-build-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try Scratch.directory("build")
         defer { try? FileManager.default.removeItem(at: work) }
         progress("\(level.rawValue): compiling \(spec)")
         let bitcode = try AppBuilder.bitcode(spec, in: work)
@@ -66,10 +65,12 @@ public enum ImageBuilder {
         let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
         if let image = try? Image.load(directory.path) {
             progress("\(level.rawValue): image unchanged, reusing \(directory.path)")
+            // The directory's mtime is its last use, for prune().
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: directory.path)
             return (directory.path, image, true)
         }
 
-        sweepAbandonedBuilds(in: directory.deletingLastPathComponent())
+        prune(directory.deletingLastPathComponent(), level: level)
         let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
@@ -117,14 +118,28 @@ public enum ImageBuilder {
         }
     }
 
-    /// Removes staging directories (`NAME.tmp-PID`) whose build process is gone.
-    static func sweepAbandonedBuilds(in directory: URL) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    /// Images kept per level. A changed input (app, tool, kernel) makes a new
+    /// key, so old images are never used again; each is about 2 MB.
+    static let keptPerLevel = 10
+
+    /// Removes staging directories (`NAME.tmp-PID`) whose build process is
+    /// gone, and all but the `keptPerLevel - 1` most recently used images of
+    /// `level`, making room for the one about to be built.
+    static func prune(_ directory: URL, level: Level) {
+        let manager = FileManager.default
+        let names = (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names {
             guard let range = name.range(of: ".tmp-", options: .backwards),
                   let pid = Int32(name[range.upperBound...]), kill(pid, 0) != 0, errno == ESRCH
             else { continue }
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            try? manager.removeItem(at: directory.appendingPathComponent(name))
+        }
+        let images = names.filter { $0.hasPrefix(level.rawValue + "-") && !$0.contains(".tmp-") }
+            .map { directory.appendingPathComponent($0) }
+            .map { ($0, (try? manager.attributesOfItem(atPath: $0.path)[.modificationDate] as? Date) ?? .distantPast) }
+            .sorted { $0.1 > $1.1 }
+        for (old, _) in images.dropFirst(keptPerLevel - 1) {
+            try? manager.removeItem(at: old)
         }
     }
 

@@ -83,9 +83,7 @@ public struct LTO {
         clock.lap("optimize")
         let after = kernelCalls(in: combined, contract: contract)
 
-        let work = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ukl-opt-lto-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try Scratch.directory("lto")
         defer { try? FileManager.default.removeItem(at: work) }
         let object = work.appendingPathComponent("lto.o").path
         options.progress("generating code")

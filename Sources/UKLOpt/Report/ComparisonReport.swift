@@ -84,9 +84,10 @@ extension Comparison {
         if path.hasSuffix(".svg") {
             try writeOutput(svgData, to: path)
         } else if path.hasSuffix(".png") {
-            let source = FileManager.default.temporaryDirectory.appendingPathComponent("ukl-opt-plot-\(getpid()).svg")
+            let work = try Scratch.directory("plot")
+            defer { try? FileManager.default.removeItem(at: work) }
+            let source = work.appendingPathComponent("plot.svg")
             try svgData.write(to: source)
-            defer { try? FileManager.default.removeItem(at: source) }
             try writeAtomically(to: path) { temporary in
                 do {
                     try Shell.run("rsvg-convert", ["--format", "png", "--zoom", "2", "--output", temporary, source.path])

@@ -13,16 +13,9 @@ enum Cache {
     /// A key over everything that goes into a cached result: the given
     /// strings, then each file's bytes, in order (sha256, 16 hex digits).
     static func key(strings: [String], files: [String]) throws -> String {
-        let stamp = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ukl-opt-key-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try strings.joined(separator: "\n").write(to: stamp, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: stamp) }
-        let sums = try Shell.run("sha256sum", [stamp.path] + files)
-            .split(separator: "\n").map { $0.prefix(64) }.joined(separator: "\n")
-        let combined = stamp.appendingPathExtension("sums")
-        try sums.write(to: combined, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: combined) }
-        return String(try Shell.run("sha256sum", [combined.path]).prefix(16))
+        let sums = files.isEmpty ? [] : try Shell.run("sha256sum", files).split(separator: "\n").map { $0.prefix(64) }
+        let all = (strings + sums.map(String.init)).joined(separator: "\n")
+        return String(try Shell.run("sha256sum", [], input: Data(all.utf8)).prefix(16))
     }
 
     /// What identifies this build of ukl-opt: a rebuilt tool may rewrite or

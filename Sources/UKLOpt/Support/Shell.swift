@@ -3,10 +3,10 @@ import Foundation
 /// Runs external commands (ld.lld, objtool) and reports their failure with
 /// the last lines they printed.
 enum Shell {
-    /// Runs a program with arguments; stderr lines go to `progress` as they
-    /// come; returns stdout. Fails with the last lines of stderr.
+    /// Runs a program with arguments and `input` on stdin; stderr lines go to
+    /// `progress` as they come; returns stdout. Fails with the last lines of stderr.
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], in directory: String? = nil,
+    static func run(_ program: String, _ arguments: [String], in directory: String? = nil, input: Data? = nil,
                     progress: ((String) -> Void)? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -37,8 +37,15 @@ enum Shell {
             if !pending.isEmpty { lines.tail.append(String(decoding: pending, as: UTF8.self)) }
             done.signal()
         }
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         try process.run()
         reader.start()
+        if let stdin, let input {
+            // Small inputs (cache keys): the pipe buffer takes them whole.
+            try stdin.fileHandleForWriting.write(contentsOf: input)
+            try stdin.fileHandleForWriting.close()
+        }
         let output = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         done.wait()

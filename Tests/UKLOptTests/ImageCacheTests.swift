@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+@testable import UKLOpt
+
+/// The image cache: keys that follow every input, and a bounded size.
+struct ImageCacheTests {
+    @Test func keysFollowStringsAndFileBytes() throws {
+        let file = try Fixtures.scratch().appendingPathComponent("input")
+        try Data("one".utf8).write(to: file)
+        let key = try Cache.key(strings: ["base", "app"], files: [file.path])
+        #expect(key.count == 16 && key.allSatisfy(\.isHexDigit))
+        #expect(try Cache.key(strings: ["base", "app"], files: [file.path]) == key)
+        #expect(try Cache.key(strings: ["bypass", "app"], files: [file.path]) != key)
+        #expect(try Cache.key(strings: ["base", "app"], files: []) != key)
+        try Data("two".utf8).write(to: file)
+        #expect(try Cache.key(strings: ["base", "app"], files: [file.path]) != key)
+    }
+
+    /// Before a build, a level keeps its most recently used images (one slot
+    /// short, for the new one); other levels and live builds are untouched.
+    @Test func pruneKeepsTheMostRecentlyUsedImagesOfALevel() throws {
+        let cache = try Fixtures.scratch()
+        let manager = FileManager.default
+        let now = Date()
+        func make(_ name: String, age: TimeInterval) throws {
+            let url = cache.appendingPathComponent(name)
+            try manager.createDirectory(at: url, withIntermediateDirectories: true)
+            try manager.setAttributes([.modificationDate: now - age], ofItemAtPath: url.path)
+        }
+        for index in 0..<12 { try make("base-\(index)", age: Double(index) * 60) }
+        try make("linux-old", age: 86_400)
+        try make("base-x.tmp-\(getpid())", age: 0)           // a build in progress: this process
+        try make("base-y.tmp-\(Int32.max - 1)", age: 0)      // a build whose process is gone
+
+        ImageBuilder.prune(cache, level: .base)
+
+        let left = Set(try manager.contentsOfDirectory(atPath: cache.path))
+        let kept = (0..<(ImageBuilder.keptPerLevel - 1)).map { "base-\($0)" }
+        #expect(left == Set(kept + ["linux-old", "base-x.tmp-\(getpid())"]))
+    }
+}
