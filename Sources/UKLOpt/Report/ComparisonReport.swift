@@ -78,12 +78,20 @@ extension Comparison {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     }
 
+    /// Fails unless `path` names a picture writePlot can draw (.svg or .png).
+    public static func checkPlotPath(_ path: String) throws {
+        guard path.hasSuffix(".svg") || path.hasSuffix(".png") else {
+            throw UKLError.input(file: path, reason: "the plot must be a .svg or .png file")
+        }
+    }
+
     /// Writes the picture: SVG as is, PNG through rsvg-convert (librsvg2-bin).
     public func writePlot(to path: String) throws {
+        try Self.checkPlotPath(path)
         let svgData = Data(svg.utf8)
         if path.hasSuffix(".svg") {
             try writeOutput(svgData, to: path)
-        } else if path.hasSuffix(".png") {
+        } else {
             let work = try Scratch.directory("plot")
             defer { try? FileManager.default.removeItem(at: work) }
             let source = work.appendingPathComponent("plot.svg")
@@ -95,8 +103,6 @@ extension Comparison {
                     throw UKLError.input(file: path, reason: "cannot draw the PNG: rsvg-convert failed or is missing (apt-get install librsvg2-bin)")
                 }
             }
-        } else {
-            throw UKLError.input(file: path, reason: "the plot must be a .svg or .png file")
         }
     }
 }

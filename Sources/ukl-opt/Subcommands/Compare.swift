@@ -52,9 +52,7 @@ extension UKLOptCommand {
                 }
                 guard !chosen.isEmpty else { throw ValidationError("--levels names no level") }
                 // Checked before the long run, not after it.
-                if let plot, !(plot.hasSuffix(".svg") || plot.hasSuffix(".png")) {
-                    throw UKLError.input(file: plot, reason: "the plot must be a .svg or .png file")
-                }
+                if let plot { try Comparison.checkPlotPath(plot) }
                 let comparison = try Comparison.run(levels: chosen, app: app, timeout: timeout, progress: { step in
                     if !quiet { FileHandle.standardError.write(Data("compare: \(step)\n".utf8)) }
                 })
