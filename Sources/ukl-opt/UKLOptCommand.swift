@@ -17,7 +17,7 @@ struct UKLOptCommand: ParsableCommand {
 
             Exit status: 0 success, 1 bad input (the message names the file), 2 internal error.
             """,
-        subcommands: [Inspect.self, Apply.self, LTO.self, Kernel.self, Build.self, Run.self, Compare.self]
+        subcommands: [CC.self, Inspect.self, Apply.self, LTO.self, Kernel.self, Build.self, Run.self, Compare.self]
     )
 }
 

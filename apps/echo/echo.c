@@ -3,49 +3,41 @@
  * makes it reachable at 127.0.0.1:5555 on the host. A connection whose first
  * bytes are "shutdown\n" stops the server (exit status 0), so that a client
  * can end the run. */
-#include "../runtime/syscall.h"
-
-static int is_shutdown(const char *buf, long n)
-{
-	static const char word[] = "shutdown\n";
-	long i;
-
-	if (n < (long)sizeof(word) - 1)
-		return 0;
-	for (i = 0; i < (long)sizeof(word) - 1; i++)
-		if (buf[i] != word[i])
-			return 0;
-	return 1;
-}
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int main(void)
 {
-	struct ukl_sockaddr_in any = { 2, 0xb315 /* htons(5555) */, 0 };
-	long listener = ukl_syscall3(SYS_socket, 2, 1, 0);
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(5555),
+				   .sin_addr.s_addr = htonl(INADDR_ANY) };
+	int listener = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	char buf[4096];
 
-	ukl_syscall6(SYS_setsockopt, listener, 1, 2, (long)&one, sizeof(one), 0);
-	if (ukl_syscall3(SYS_bind, listener, (long)&any, sizeof(any)) < 0 ||
-	    ukl_syscall3(SYS_listen, listener, 16, 0) < 0) {
-		ukl_puts(2, "echo: cannot listen on port 5555\n");
+	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(listener, (struct sockaddr *)&any, sizeof(any)) < 0 || listen(listener, 16) < 0) {
+		perror("echo: cannot listen on port 5555");
 		return 1;
 	}
-	ukl_puts(1, "echo: listening on port 5555\n");
+	printf("echo: listening on port 5555\n");
+	fflush(stdout);
 	for (;;) {
-		long conn = ukl_syscall3(SYS_accept, listener, 0, 0);
-		long n;
+		int conn = accept(listener, 0, 0);
+		ssize_t n;
 
 		if (conn < 0)
 			continue;
-		while ((n = ukl_syscall6(SYS_recvfrom, conn, (long)buf, sizeof(buf), 0, 0, 0)) > 0) {
-			if (is_shutdown(buf, n)) {
-				ukl_syscall3(SYS_close, conn, 0, 0);
-				ukl_puts(1, "echo: shutdown\n");
+		while ((n = recv(conn, buf, sizeof(buf), 0)) > 0) {
+			if (n >= 9 && memcmp(buf, "shutdown\n", 9) == 0) {
+				close(conn);
+				printf("echo: shutdown\n");
 				return 0;
 			}
-			ukl_syscall6(SYS_sendto, conn, (long)buf, n, 0, 0, 0);
+			send(conn, buf, n, 0);
 		}
-		ukl_syscall3(SYS_close, conn, 0, 0);
+		close(conn);
 	}
 }

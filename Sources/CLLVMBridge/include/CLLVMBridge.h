@@ -6,6 +6,7 @@
 #include <llvm-c/BitReader.h>
 #include <llvm-c/BitWriter.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Disassembler.h>
 #include <llvm-c/IRReader.h>
 #include <llvm-c/Linker.h>
 #include <llvm-c/Support.h>
@@ -56,6 +57,19 @@ enum { UKL_SYM_UNDEFINED = 1, UKL_SYM_WEAK = 2 };
 typedef void (*ukl_symbol_fn)(void *ctx, const char *name, int flags);
 int ukl_object_symbols(const char *data, size_t size, const char *name,
                        ukl_symbol_fn symbol, void *ctx, char **error);
+
+/* Sets integer module flag KEY to VALUE with the flag's existing behaviour
+ * (Error when new), replacing the old value. M must be a valid module. */
+void ukl_module_set_flag_int(LLVMModuleRef M, const char *key, uint64_t value);
+
+/* Calls FN(ctx, name, bytes, size) for every symbol that lies in an
+ * executable section of the ELF object in DATA[0..size): its bytes run from
+ * the symbol to its end (its size, or when it has none, the next symbol of
+ * the section or the section's end). Returns 0 on success; on failure
+ * returns 1 and sets *error to a malloc'ed message the caller frees. */
+typedef void (*ukl_code_fn)(void *ctx, const char *name, const uint8_t *bytes, size_t size);
+int ukl_object_code(const char *data, size_t size, const char *name, ukl_code_fn fn,
+                    void *ctx, char **error);
 
 #ifdef __cplusplus
 }

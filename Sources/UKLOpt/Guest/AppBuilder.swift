@@ -1,55 +1,43 @@
 import Foundation
+internal import CLLVMBridge
 
-/// Turns `--app NAME|APP.bc` into one bitcode module: the application plus
-/// apps/runtime/start.c (the environment every level sets up before main),
-/// compiled with clang-19 and the kernel's ABI flags, so that the very same
-/// bitcode runs at every level.
+/// Turns `--app NAME|APP.c|APP.bc` into one application bitcode module, the
+/// very same at every level: a bundled app (apps/NAME/*.c) or a C file is
+/// compiled and linked by `ukl-opt cc` (musl and the runtime included); a
+/// bitcode file must already be such a link.
 public enum AppBuilder {
-    /// clang-19 options for application bitcode.
-    public static let clangOptions = ["-O2", "-ffreestanding", "-fno-builtin"] + AppABI.clangOptions
-
     /// The name to report for `spec`.
     public static func name(of spec: String) -> String {
-        spec.hasSuffix(".bc") || spec.hasSuffix(".ll")
+        [".bc", ".ll", ".c"].contains(where: spec.hasSuffix)
             ? URL(fileURLWithPath: spec).deletingPathExtension().lastPathComponent : spec
     }
 
-    /// Bitcode for `spec` with the runtime linked in, written into `work`.
+    /// The application bitcode for `spec`, written into `work` unless it is a bitcode file.
     public static func bitcode(_ spec: String, in work: URL) throws -> String {
-        var inputs: [String]
         if spec.hasSuffix(".bc") || spec.hasSuffix(".ll") {
-            inputs = [spec]
+            let module = try Module.load(spec)
+            guard let start = LLVMGetNamedFunction(module.handle, "ukl_start"), !start.isDeclaration else {
+                throw UKLError.input(file: spec, reason: "not an application linked by 'ukl-opt cc' (no ukl_start); "
+                                     + "link it with 'ukl-opt cc FILES... -o APP.bc'")
+            }
+            return spec
+        }
+        var sources: [String]
+        if spec.hasSuffix(".c") {
+            sources = [spec]
         } else {
             let directory = try DataDirectory.file("apps/\(spec)")
-            guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path),
-                  !files.filter({ $0.hasSuffix(".c") }).isEmpty
-            else {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            sources = files.filter { $0.hasSuffix(".c") }.sorted().map { directory.appendingPathComponent($0).path }
+            if sources.isEmpty {
                 let known = (try? FileManager.default.contentsOfDirectory(atPath: DataDirectory.file("apps").path)) ?? []
                 throw UKLError.input(file: spec, reason: "no such bundled app (have: \(known.filter { $0 != "runtime" }.sorted().joined(separator: ", ")))")
             }
-            inputs = try files.filter { $0.hasSuffix(".c") }.sorted().map {
-                try compile(directory.appendingPathComponent($0).path, in: work)
-            }
-        }
-        inputs.append(try compile(try DataDirectory.file("apps/runtime/start.c").path, in: work))
-        let context = Context()
-        let module = try Module.load(inputs[0], context: context)
-        let linker = Linker(module)
-        for input in inputs.dropFirst() {
-            try linker.link(try Module.load(input, context: context))
         }
         let output = work.appendingPathComponent("app.bc").path
-        try module.write(to: output)
-        return output
-    }
-
-    /// One C file to bitcode with clang-19.
-    public static func compile(_ source: String, in work: URL) throws -> String {
-        let output = work.appendingPathComponent(URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent + ".bc").path
-        do {
-            try Shell.run("clang-19", clangOptions + ["-c", "-emit-llvm", source, "-o", output])
-        } catch let UKLError.tool(message) {
-            throw UKLError.input(file: source, reason: "does not compile: \(message.split(separator: "\n").dropFirst().first ?? "")")
+        let status = try CompilerDriver(arguments: sources + ["-o", output]).run()
+        if status != 0 {
+            throw UKLError.input(file: sources[0], reason: "does not compile (clang-19's messages above)")
         }
         return output
     }

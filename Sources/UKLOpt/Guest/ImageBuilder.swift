@@ -58,7 +58,7 @@ public enum ImageBuilder {
         let bitcode = try AppBuilder.bitcode(spec, in: work)
 
         let inputs = try ["kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt",
-                          "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "apps/runtime/linux_start.c", "scripts/kernel-env.sh",
+                          "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "scripts/kernel-env.sh",
                           "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh"].map { try DataDirectory.file($0).path }
         let key = try Cache.key(strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity],
                                 files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs)
@@ -143,16 +143,15 @@ public enum ImageBuilder {
         }
     }
 
-    /// The `linux` level: the same bitcode as an ordinary static program.
+    /// The `linux` level: the same bitcode as an ordinary static program,
+    /// entered at the runtime's _start.
     static func linkStaticInit(_ bitcode: String, in work: URL) throws -> String {
-        let context = Context()
-        let module = try Module.load(bitcode, context: context)
-        let start = try AppBuilder.compile(try DataDirectory.file("apps/runtime/linux_start.c").path, in: work)
-        try Module.load(start, context: context).link(into: module)
+        let module = try Module.load(bitcode)
         let object = work.appendingPathComponent("init.o").path
         try TargetMachine(triple: module.triple, flavor: .user).emit(module, to: object)
         let output = work.appendingPathComponent("init").path
-        try Shell.run("ld.lld-19", ["-static", "-nostdlib", "-e", "_start", "-z", "noexecstack", "-o", output, object])
+        try Shell.run("ld.lld-19", ["-static", "-nostdlib", "-e", "_start", "--gc-sections", "-z", "noexecstack",
+                                    "-o", output, object])
         return output
     }
 }

@@ -84,5 +84,6 @@ enum Targets {
         LLVMInitializeX86TargetMC()
         LLVMInitializeX86AsmPrinter()
         LLVMInitializeX86AsmParser()
+        LLVMInitializeX86Disassembler()
     }()
 }

@@ -158,6 +158,20 @@ public final class Module {
     /// Global variables, in module order.
     var globals: [LLVMValueRef] { chain(LLVMGetFirstGlobal(handle), LLVMGetNextGlobal) }
 
+    /// Aliases, in module order.
+    var aliases: [LLVMValueRef] { chain(LLVMGetFirstGlobalAlias(handle), LLVMGetNextGlobalAlias) }
+
+    /// The source file the module was compiled from, as clang recorded it.
+    var sourceFileName: String {
+        var length = 0
+        guard let name = LLVMGetSourceFileName(handle, &length) else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: name, count: length), as: UTF8.self)
+    }
+
+    func setFlag(_ key: String, _ value: UInt64) {
+        ukl_module_set_flag_int(handle, key, value)
+    }
+
     /// The module as bitcode in memory.
     var bitcode: Data {
         let buffer = LLVMWriteBitcodeToMemoryBuffer(handle)!

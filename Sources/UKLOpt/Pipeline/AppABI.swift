@@ -13,11 +13,56 @@ enum AppABI {
     }
 
     static let flags: [FlagRule] = [
-        FlagRule(key: "wchar_size", value: 2, option: "-fshort-wchar", why: "the kernel builds with a 2-byte wchar_t"),
         FlagRule(key: "Code Model", value: 2, option: "-mcmodel=kernel", why: "the code runs in the kernel's top 2 GiB"),
         FlagRule(key: "PIC Level", value: nil, option: "-fno-pic", why: "the kernel is not position independent"),
         FlagRule(key: "PIE Level", value: nil, option: "-fno-pie", why: "the kernel is not position independent"),
     ]
+
+    /// Module flags the kernel's bitcode sets and the application need not
+    /// share: `lto` gives the application the kernel's value once its symbols
+    /// are hidden, so the module linker accepts the pair. The kernel builds
+    /// with a 2-byte wchar_t (-fshort-wchar); musl's wchar_t is 4 bytes, and
+    /// the flag only tells the optimizer how wide the wide-string functions it
+    /// knows by name are, and after hiding none of the application's carries
+    /// such a name.
+    static let reconciledFlags: [(key: String, value: UInt64)] = [("wchar_size", 2)]
+
+    /// Functions code generation may call by name (for memcpy of a large
+    /// struct, floor() without SSE4.1, a stack-protector failure): a linked
+    /// application keeps its definitions of these visible, and at the UKL
+    /// levels the kernel's definition serves when it has one.
+    static let libcalls: Set<String> = {
+        let math = ["acos", "asin", "atan", "atan2", "cbrt", "ceil", "copysign", "cos", "cosh", "exp", "exp2",
+                    "expm1", "fabs", "floor", "fma", "fmax", "fmin", "fmod", "frexp", "hypot", "ldexp", "log",
+                    "log10", "log1p", "log2", "lrint", "llrint", "lround", "llround", "modf", "nearbyint", "pow",
+                    "remainder", "rint", "round", "roundeven", "sin", "sincos", "sinh", "sqrt", "tan", "tanh", "trunc"]
+        return Set(math + math.map { $0 + "f" } + math.map { $0 + "l" }
+                   + ["memcpy", "memmove", "memset", "memcmp", "bcmp", "__stack_chk_fail"])
+    }()
+
+    /// Options that contradict the kernel's ABI, with the reason, by prefix.
+    static let forbiddenOptions: [(option: String, why: String)] = [
+        ("-fPIC", "the kernel is not position independent"),
+        ("-fpic", "the kernel is not position independent"),
+        ("-fPIE", "the kernel is not position independent"),
+        ("-fpie", "the kernel is not position independent"),
+        ("-pie", "the kernel is not position independent"),
+        ("-static-pie", "the kernel is not position independent"),
+        ("-shared", "the application is linked into the kernel, not loaded as a shared object"),
+        ("-mred-zone", "in ring 0 interrupts push onto the application's stack, below its stack pointer"),
+        ("-mcmodel=", "the application runs in the kernel's top 2 GiB (-mcmodel=kernel)"),
+        ("-m32", "the kernel is x86-64"),
+        ("-mx32", "the kernel is x86-64"),
+        ("-m16", "the kernel is x86-64"),
+        ("-fsanitize=", "sanitizer runtimes are not linked into the kernel"),
+    ]
+
+    /// Why `option` cannot be used for an application, or nil when it can.
+    static func forbiddenOption(_ option: String) -> String? {
+        if option == "-mcmodel=kernel" { return nil }
+        return forbiddenOptions.first { option == $0.option || ($0.option.hasSuffix("=") && option.hasPrefix($0.option)) }
+            .map(\.why)
+    }
 
     /// Throws the first violation, naming the file and the option to add.
     static func check(_ module: Module) throws {
@@ -50,5 +95,12 @@ enum AppABI {
     /// The clang options that satisfy every rule.
     static var clangOptions: [String] {
         flags.map(\.option) + ["-mno-red-zone"]
+    }
+
+    /// Gives `module` the kernel's value of every reconciled flag.
+    static func reconcileFlags(_ module: Module) {
+        for (key, value) in reconciledFlags where module.flag(key) != nil {
+            module.setFlag(key, value)
+        }
     }
 }

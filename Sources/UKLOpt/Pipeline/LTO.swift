@@ -71,6 +71,7 @@ public struct LTO {
 
         options.progress("linking \(inputs.bitcode.count) bitcode modules\(app == nil ? "" : " and the application")")
         let combined = try link(inputs.bitcode, app: app, context: context)
+        if app != nil { exposeLibcalls(in: combined, kernelObjectSymbols: inputs.objectSymbols, contract: contract) }
         clock.lap("link")
 
         options.progress("optimizing: \(options.pipeline)")
@@ -89,6 +90,10 @@ public struct LTO {
         options.progress("generating code")
         try machine.emit(combined, to: object)
         clock.lap("codegen")
+        if app != nil {
+            // The application's final code, as it goes into the image.
+            try refuseUserEntries(inObject: object, named: options.apps[0], contract: contract)
+        }
 
         options.progress("ld -r and objtool, as the kernel's vmlinux.o rule")
         let responseFile = work.appendingPathComponent("inputs").path
@@ -139,13 +144,18 @@ public struct LTO {
             throw UKLError.input(file: first, reason: "\(sites.count) syscall site(s) left (first in '\(sites[0].site.function)'); "
                                  + "a syscall instruction in ring 0 corrupts GS: run 'ukl-opt apply --level LEVEL' first")
         }
+        for global in app.globals where LLVMIsThreadLocal(global) != 0 {
+            throw UKLError.input(file: first, reason: "thread-local variable '\(global.name)': the UKL levels have no TLS "
+                                 + "segment for the application's own thread-locals yet")
+        }
+        try refuseUserEntries(in: app, named: first)
         guard let entry = contract.appEntries.lazy
             .compactMap({ LLVMGetNamedFunction(app.handle, $0) }).first(where: { !$0.isDeclaration })
         else {
             throw UKLError.input(file: first, reason: "no '\(contract.appEntries.last!)' function: the kernel has nothing to start")
         }
         matchKernelNullPointerSemantics(app)
-        for global in app.functions + app.globals where !global.isDeclaration {
+        for global in app.functions + app.globals + app.aliases where !global.isDeclaration {
             let name = global.name
             if name.hasPrefix("llvm.") || name.isEmpty { continue }
             if global == entry {
@@ -157,8 +167,51 @@ public struct LTO {
             let prefixed = contract.appPrefix + name
             LLVMSetValueName2(global, prefixed, prefixed.utf8.count)
         }
+        AppABI.reconcileFlags(app)
         try app.verify()
         return app
+    }
+
+    /// Refuses an application whose machine code still enters the kernel from
+    /// user mode, whatever its IR looks like (module asm, `.byte`, labels).
+    static func refuseUserEntries(in app: Module, named name: String) throws {
+        let work = try Scratch.directory("scan")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let object = work.appendingPathComponent("app.o").path
+        // Code generation changes the IR it runs on: emit a copy.
+        let copy = Module(context: app.context, ref: LLVMCloneModule(app.handle), origin: app.origin)
+        try TargetMachine(triple: app.triple).emit(copy, to: object)
+        try refuseUserEntries(inObject: object, named: name, contract: nil)
+    }
+
+    /// With a contract, only the application's part of the object is read.
+    static func refuseUserEntries(inObject object: String, named name: String, contract: Contract?) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: object))
+        let findings = try CodeScan.userEntries(inObject: data, name: object) { symbol in
+            guard let contract else { return true }
+            return symbol == contract.appEntrySymbol || symbol.hasPrefix(contract.appPrefix)
+        }
+        if let first = findings.first {
+            throw UKLError.input(file: name, reason: "its machine code enters the kernel from user mode: \(first)"
+                                 + (findings.count > 1 ? " and \(findings.count - 1) more" : "")
+                                 + "; in ring 0 that corrupts GS (write the syscall as inline asm 'syscall' so apply can rewrite it)")
+        }
+    }
+
+    /// Code generation calls some functions by name (memcpy, floor, ...). The
+    /// kernel's definition serves where it has one; the kernel's own code may
+    /// not run the application's (memset before the FPU is up, say). Where
+    /// the kernel neither defines nor references the name, the application's
+    /// own, hidden as ukl_app.NAME, gets its name back.
+    static func exposeLibcalls(in combined: Module, kernelObjectSymbols: Set<String>, contract: Contract) {
+        for name in AppABI.libcalls where !kernelObjectSymbols.contains(name)
+            && LLVMGetNamedFunction(combined.handle, name) == nil && LLVMGetNamedGlobal(combined.handle, name) == nil {
+            guard let own = LLVMGetNamedFunction(combined.handle, contract.appPrefix + name), !own.isDeclaration
+            else { continue }
+            LLVMSetValueName2(own, name, name.utf8.count)
+            LLVMSetLinkage(own, LLVMExternalLinkage)
+            LLVMSetVisibility(own, LLVMHiddenVisibility)
+        }
     }
 
     /// The kernel builds with -fno-delete-null-pointer-checks, and the inliner
@@ -211,6 +264,8 @@ struct KernelInputs {
     var objects: [ArchiveMember] = []
     var kernelModules = 0
     var libraryModules = 0
+    /// What the kernel's ELF objects (assembly, mostly) define.
+    var objectSymbols: Set<String> = []
 
     init(tree: KernelTree, app: Module?) throws {
         let wholeMembers = try Self.members(of: tree.wholeArchives, in: tree)
@@ -231,6 +286,9 @@ struct KernelInputs {
             } else {
                 objects.append(member)
             }
+        }
+        for (member, symbols) in wholeMembers + libraryMembers where !member.contents.isBitcode {
+            objectSymbols.formUnion(symbols.defined)
         }
         libraryModules = pulled.count
         kernelModules = bitcode.count - libraryModules

@@ -57,6 +57,17 @@ enum Shell {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Runs a program with this process's standard input, output and error,
+    /// as a compiler driver runs its compiler; returns its exit status.
+    static func passthrough(_ program: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// Runs a shell command line (the kernel's saved ld + objtool command).
     static func run(_ command: String, in directory: String) throws {
         try run("/bin/sh", ["-c", command], in: directory)

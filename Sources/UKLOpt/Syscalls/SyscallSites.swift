@@ -17,6 +17,9 @@ public struct SyscallSite: Codable, Equatable, Sendable {
     public let number: Int?
     /// The syscall's name when the number is a constant and known.
     public let name: String?
+    /// Where the site came from: app, runtime, libc or libc-asm (as `ukl-opt
+    /// cc` recorded it; app when nothing was recorded).
+    public let origin: String
 
     /// `getppid`, `#999` for an unknown constant, `dynamic` otherwise.
     public var label: String {
@@ -74,6 +77,18 @@ struct SiteFinder {
         return nil
     }
 
+    /// The `!ukl.origin` metadata `ukl-opt cc` put on the call, or "app".
+    private func origin(of call: LLVMValueRef) -> String {
+        let context = LLVMGetModuleContext(LLVMGetGlobalParent(LLVMGetBasicBlockParent(LLVMGetInstructionParent(call))))
+        let kind = LLVMGetMDKindIDInContext(context, AppLinker.originKind, UInt32(AppLinker.originKind.utf8.count))
+        guard let node = LLVMGetMetadata(call, kind), LLVMGetMDNodeNumOperands(node) == 1 else { return "app" }
+        var operand: LLVMValueRef?
+        LLVMGetMDNodeOperands(node, &operand)
+        var length: UInt32 = 0
+        guard let operand, let text = LLVMGetMDString(operand, &length) else { return "app" }
+        return String(decoding: UnsafeRawBufferPointer(start: text, count: Int(length)), as: UTF8.self)
+    }
+
     private func located(_ via: SyscallSite.Via, call: LLVMValueRef, function: LLVMValueRef,
                          number: LLVMValueRef?, arguments: [LLVMValueRef?]) -> LocatedSite {
         var constant: Int?
@@ -81,7 +96,7 @@ struct SiteFinder {
             constant = Int(LLVMConstIntGetSExtValue(number))
         }
         let site = SyscallSite(function: function.name, via: via, number: constant,
-                               name: constant.flatMap { table.byNumber[$0]?.name })
+                               name: constant.flatMap { table.byNumber[$0]?.name }, origin: origin(of: call))
         return LocatedSite(site: site, call: call, function: function, arguments: arguments, number: number)
     }
 }

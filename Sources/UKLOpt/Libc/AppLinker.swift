@@ -1,0 +1,164 @@
+import Foundation
+internal import CLLVMBridge
+
+/// The link step of `ukl-opt cc`: the application's bitcode objects and
+/// archives, the runtime (apps/runtime/start.c) and the musl members they
+/// need, with archive semantics, joined into one module; then, as a linker's
+/// LTO does, every symbol but the entry points is made internal and the
+/// whole program optimized, so libc's syscall wrappers fold into their callers
+/// with constant numbers. The result runs at every level: it is the static
+/// program at `linux` and what `apply` rewrites at the UKL levels.
+public struct AppLinker {
+    public let musl: Musl
+    /// clang-19 options for compiling the runtime.
+    public let compileOptions: [String]
+
+    /// Entry points that stay visible: the kernel's (UKL levels) and the ELF one (linux).
+    static let entryPoints: Set<String> = ["ukl_start", "_start"]
+
+    /// Where a syscall site came from, recorded on the site's call as
+    /// `!ukl.origin` metadata before the modules are joined.
+    public enum Origin: String, Codable, Sendable, CaseIterable {
+        case app, runtime, libc
+        /// musl's assembly, as our C equivalents (libc/x86_64).
+        case libcAsm = "libc-asm"
+    }
+
+    static let originKind = "ukl.origin"
+
+    public init(musl: Musl, compileOptions: [String]) {
+        self.musl = musl
+        self.compileOptions = compileOptions
+    }
+
+    /// Links `inputs` (bitcode objects, text IR, ar archives of bitcode) and writes `output`.
+    public func link(_ inputs: [String], output: String, progress: (String) -> Void = { _ in }) throws {
+        let module = try linkModule(inputs)
+        try module.write(to: output)
+    }
+
+    func linkModule(_ inputs: [String]) throws -> Module {
+        let context = Context()
+        var whole: [(module: Module, symbols: ObjectSymbols)] = []
+        var members: [(member: ArchiveMember, symbols: ObjectSymbols, origin: Origin)] = []
+
+        for input in inputs {
+            guard let data = FileManager.default.contents(atPath: input) else {
+                let reason = FileManager.default.fileExists(atPath: input) ? "cannot read file" : "no such file"
+                throw UKLError.input(file: input, reason: reason)
+            }
+            if data.starts(with: Array("!<arch>\n".utf8)) || data.starts(with: Array("!<thin>\n".utf8)) {
+                for member in try Archive.members(of: input) {
+                    guard member.contents.isBitcode else {
+                        throw UKLError.input(file: "\(input)(\(member.name))",
+                                             reason: "not LLVM bitcode: compile it with 'ukl-opt cc -c'")
+                    }
+                    members.append((member, try ObjectSymbols(member.contents, name: "\(input)(\(member.name))"), .app))
+                }
+                continue
+            }
+            if IRFormat(data) == .other {
+                throw UKLError.input(file: input, reason: "not LLVM bitcode: compile it with 'ukl-opt cc -c'")
+            }
+            whole.append(try loaded(data, name: input, origin: .app, context: context))
+        }
+        guard !whole.isEmpty else { throw UKLError.input(file: inputs.first ?? "ukl-opt cc", reason: "no object files to link") }
+
+        let work = try Scratch.directory("cc-link")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let runtime = try compileRuntime(in: work)
+        whole.append(try loaded(try Data(contentsOf: URL(fileURLWithPath: runtime)), name: runtime, origin: .runtime, context: context))
+
+        for member in try Archive.members(of: musl.archive) {
+            members.append((member, try ObjectSymbols(member.contents, name: "libc.a(\(member.name))"), .libc))
+        }
+        let chosen = selectMembers(whole: whole.map { ("", $0.symbols) }, libraries: members.map { ($0.member.name, $0.symbols) })
+
+        let destination = whole[0].module
+        let linker = Linker(destination)
+        for (module, _) in whole.dropFirst() { try linker.link(module) }
+        for index in chosen {
+            let (member, _, origin) = members[index]
+            let module = try Module.load(member.contents, name: member.name, context: context)
+            var kind = origin
+            if origin == .libc && musl.asmEquivalents.contains(module.sourceFileName) { kind = .libcAsm }
+            tagSites(module, origin: kind)
+            try linker.link(module)
+        }
+        try destination.verify(asInput: true)
+        guard let main = LLVMGetNamedFunction(destination.handle, "main"), !main.isDeclaration else {
+            throw UKLError.input(file: inputs[0], reason: "no 'main' function in the linked program")
+        }
+        try checkUndefined(destination, inputs: inputs)
+        internalize(destination)
+        try optimize(destination)
+        return destination
+    }
+
+    private func loaded(_ data: Data, name: String, origin: Origin, context: Context) throws
+        -> (module: Module, symbols: ObjectSymbols) {
+        let module = try Module.load(data, name: name, context: context)
+        tagSites(module, origin: origin)
+        return (module, try ObjectSymbols(module.bitcode, name: name))
+    }
+
+    private func compileRuntime(in work: URL) throws -> String {
+        let source = try DataDirectory.file("apps/runtime/start.c").path
+        let output = work.appendingPathComponent("start.bc").path
+        try Shell.run("clang-19", compileOptions + ["-c", "-emit-llvm", source, "-o", output])
+        return output
+    }
+
+    /// Marks every inline-asm syscall of `module` with its origin.
+    private func tagSites(_ module: Module, origin: Origin) {
+        guard origin != .app else { return }
+        let context = module.context.ref
+        let kind = LLVMGetMDKindIDInContext(context, Self.originKind, UInt32(Self.originKind.utf8.count))
+        var text = LLVMMDStringInContext2(context, origin.rawValue, origin.rawValue.utf8.count)
+        let node = LLVMMetadataAsValue(context, LLVMMDNodeInContext2(context, &text, 1))
+        for function in module.functions where !function.isDeclaration {
+            for call in function.instructions where call.isCall {
+                guard let callee = LLVMGetCalledValue(call), LLVMIsAInlineAsm(callee) != nil else { continue }
+                var length = 0
+                if asmExecutesSyscall(String(cString: LLVMGetInlineAsmAsmString(callee, &length))) {
+                    LLVMSetMetadata(call, kind, node)
+                }
+            }
+        }
+    }
+
+    /// What a static link would report as undefined references.
+    private func checkUndefined(_ module: Module, inputs: [String]) throws {
+        let undefined = (module.functions + module.globals).filter {
+            $0.isDeclaration && LLVMGetIntrinsicID($0) == 0 && !$0.name.hasPrefix("llvm.")
+                && LLVMGetLinkage($0) != LLVMExternalWeakLinkage && LLVMGetFirstUse($0) != nil
+        }.map(\.name)
+        if !undefined.isEmpty {
+            throw UKLError.input(file: inputs[0], reason: "undefined reference\(undefined.count == 1 ? "" : "s") to "
+                                 + undefined.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+                                 + (undefined.count > 5 ? " and \(undefined.count - 5) more" : ""))
+        }
+    }
+
+    /// Every definition but the entry points and the functions code generation
+    /// may call by name (memcpy, floor, ...) becomes internal.
+    private func internalize(_ module: Module) {
+        for global in module.functions + module.globals + module.aliases where !global.isDeclaration {
+            let name = global.name
+            if name.isEmpty || name.hasPrefix("llvm.") || Self.entryPoints.contains(name)
+                || AppABI.libcalls.contains(name) { continue }
+            LLVMSetLinkage(global, LLVMInternalLinkage)
+            LLVMSetVisibility(global, LLVMDefaultVisibility)
+        }
+    }
+
+    private func optimize(_ module: Module) throws {
+        let machine = try TargetMachine(triple: module.triple)
+        let options = LLVMCreatePassBuilderOptions()
+        defer { LLVMDisposePassBuilderOptions(options) }
+        if let error = LLVMRunPasses(module.handle, "lto<O2>", machine.ref, options) {
+            throw UKLError.tool("optimizing the linked program: \(takeError(error))")
+        }
+        try module.verify()
+    }
+}

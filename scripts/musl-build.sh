@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# musl-build.sh — build (or reuse) musl as LLVM bitcode for ukl-opt cc.
+#
+# Usage: scripts/musl-build.sh
+# Stdout: exactly one line, the absolute install directory, holding include/
+# (musl's headers) and lib/libc.a (bitcode members). Progress goes to stderr.
+#
+# The source is Debian's musl source package, unmodified (apt-get source; the
+# deb-src entry is set up by scripts/setup.sh). It is compiled by musl's own
+# Makefile with clang-19, -flto (so every C file becomes bitcode) and the
+# kernel's code-model flags, so the same library links into a static program
+# and into the kernel. musl's x86_64 assembly files are not used: the
+# Makefile's ARCH_SRCS is narrowed to its C files, so musl's generic C takes
+# the place of the string and math assembly, and libc/x86_64/*.c (our C
+# equivalents of the assembly that has no working generic version: setjmp,
+# signal return, thread pointer, clone, cancellable syscalls) replace the
+# rest: each libc/x86_64/DIR/NAME.c is put in the build's copy of the tree as
+# src/DIR/x86_64/NAME.c, where the Makefile's usual rule lets an arch file
+# replace the generic one. libc/README.md lists each file and how it is handled.
+# asm-equivalents.txt, written beside include/, names those files (as their
+# modules' source_filename), so ukl-opt can tell their syscall sites apart.
+#
+# Cache: ${UKL_CACHE:-$HOME/.cache/ukl-opt}/musl/<key>, where <key> is the first
+# 16 hex digits of sha256 over: the musl source version, the first line of
+# `clang-19 --version`, this script, and libc/x86_64/*/*.c (sorted by name).
+set -euo pipefail
+export LC_ALL=C
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${UKL_CACHE:-$HOME/.cache/ukl-opt}
+log() { echo "musl-build: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+command -v clang-19 >/dev/null || die "clang-19 not found"
+command -v llvm-ar-19 >/dev/null || die "llvm-ar-19 not found (apt-get install llvm-19)"
+
+VERSION=$(apt-cache showsrc musl 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+[[ -n $VERSION ]] || die "no musl source package: is a deb-src entry configured? (scripts/setup.sh adds one)"
+EQUIVALENTS=("$REPO_ROOT"/libc/x86_64/*/*.c)
+
+KEY=$({
+	printf '%s\n' "$VERSION"
+	clang-19 --version | sed -n 1p
+	cat "${BASH_SOURCE[0]}"
+	for f in "${EQUIVALENTS[@]}"; do cat "$f"; done
+} | sha256sum | cut -c1-16)
+
+mkdir -p "$CACHE/musl"
+CACHE=$(cd "$CACHE" && pwd)
+OUT=$CACHE/musl/$KEY
+exec 8>"$CACHE/musl/.$KEY.lock"
+flock 8
+if [[ -f $OUT/lib/libc.a && -f $OUT/include/stdio.h ]]; then
+	echo "$OUT"
+	exit 0
+fi
+
+START=$(date +%s)
+TMP=$(mktemp -d "$CACHE/musl/.build-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+log "fetching the musl $VERSION source package"
+(cd "$TMP" && apt-get source -qq --only-source "musl=$VERSION" >/dev/null 2>"$TMP/apt.log") ||
+	die "apt-get source musl failed: $(tail -n 3 "$TMP/apt.log")"
+SRC=$(find "$TMP" -maxdepth 1 -type d -name 'musl-*' | head -n 1)
+[[ -d $SRC ]] || die "apt-get source musl unpacked nothing"
+
+# The kernel's code model and no red zone, so the library can be linked into the
+# kernel; -flto for bitcode. wchar_t stays musl's (int): the kernel's 2-byte
+# wchar_t is a module flag ukl-opt lto reconciles, not an ABI the app shares.
+FLAGS="-flto -mcmodel=kernel -mno-red-zone -fno-pic -fno-stack-protector"
+log "configuring"
+(cd "$SRC" && ./configure --target=x86_64 --prefix="$OUT" --disable-shared \
+	CC=clang-19 AR=llvm-ar-19 RANLIB=llvm-ranlib-19 CFLAGS="$FLAGS" >"$TMP/configure.log" 2>&1) ||
+	die "configure failed: $(tail -n 5 "$TMP/configure.log")"
+
+# musl's arch C files and our equivalents only: with the assembly gone from
+# ARCH_SRCS, the Makefile compiles generic C where we add nothing.
+: >"$TMP/asm-equivalents.txt"
+for f in "${EQUIVALENTS[@]}"; do
+	dir=$(basename "$(dirname "$f")")
+	target=src/$dir/x86_64/$(basename "$f")
+	cp "$f" "$SRC/$target"
+	# Make would otherwise build the object from the .s of the same name.
+	rm -f "$SRC/${target%.c}.s"
+	echo "$target" >>"$TMP/asm-equivalents.txt"
+done
+ARCH_C=$(cd "$SRC" && ls src/*/x86_64/*.c | sed 's|^|./|' | tr '\n' ' ')
+log "compiling musl to bitcode"
+(cd "$SRC" && make -j"$(nproc)" ARCH_SRCS="$ARCH_C" lib/libc.a >"$TMP/make.log" 2>&1) ||
+	die "make failed: $(tail -n 5 "$TMP/make.log")"
+
+rm -rf "$OUT.tmp"
+mkdir -p "$OUT.tmp/lib"
+(cd "$SRC" && make ARCH_SRCS="$ARCH_C" prefix="$OUT.tmp" includedir="$OUT.tmp/include" install-headers >/dev/null 2>&1) ||
+	die "installing the headers failed"
+cp "$SRC/lib/libc.a" "$OUT.tmp/lib/libc.a"
+cp "$TMP/asm-equivalents.txt" "$OUT.tmp/asm-equivalents.txt"
+printf '%s\n' "$VERSION" >"$OUT.tmp/VERSION"
+rm -rf "$OUT"
+mv "$OUT.tmp" "$OUT"
+log "built musl $VERSION in $(($(date +%s) - START)) s"
+echo "$OUT"
