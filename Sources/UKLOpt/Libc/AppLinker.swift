@@ -72,19 +72,31 @@ public struct AppLinker {
         for member in try Archive.members(of: musl.archive) {
             members.append((member, try ObjectSymbols(member.contents, name: "libc.a(\(member.name))"), .libc))
         }
-        let chosen = selectMembers(whole: whole.map { ("", $0.symbols) }, libraries: members.map { ($0.member.name, $0.symbols) })
+        // Archive semantics, plus what code generation will call by name: an
+        // llvm.floor.f64 in the IR is a call of floor() once compiled, though
+        // no symbol table lists it (ld.lld's LTO pulls such members too).
+        var needed = Set(whole.flatMap { libcallsNeeded(by: $0.module) })
+        var loaded: [Int: Module] = [:]
+        while true {
+            let roots = whole.map { ("", $0.symbols) } + [("", ObjectSymbols(references: needed))]
+            let chosen = selectMembers(whole: roots, libraries: members.map { ($0.member.name, $0.symbols) })
+            for index in chosen where loaded[index] == nil {
+                let (member, _, origin) = members[index]
+                let module = try Module.load(member.contents, name: member.name, context: context)
+                var kind = origin
+                if origin == .libc && musl.asmEquivalents.contains(module.sourceFileName) { kind = .libcAsm }
+                tagSites(module, origin: kind)
+                loaded[index] = module
+            }
+            let more = needed.union(loaded.values.flatMap { libcallsNeeded(by: $0) })
+            if more == needed { break }
+            needed = more
+        }
 
         let destination = whole[0].module
         let linker = Linker(destination)
         for (module, _) in whole.dropFirst() { try linker.link(module) }
-        for index in chosen {
-            let (member, _, origin) = members[index]
-            let module = try Module.load(member.contents, name: member.name, context: context)
-            var kind = origin
-            if origin == .libc && musl.asmEquivalents.contains(module.sourceFileName) { kind = .libcAsm }
-            tagSites(module, origin: kind)
-            try linker.link(module)
-        }
+        for index in loaded.keys.sorted() { try linker.link(loaded[index]!) }
         try destination.verify(asInput: true)
         guard let main = LLVMGetNamedFunction(destination.handle, "main"), !main.isDeclaration else {
             throw UKLError.input(file: inputs[0], reason: "no 'main' function in the linked program")
@@ -125,6 +137,19 @@ public struct AppLinker {
                 }
             }
         }
+    }
+
+    /// The functions code generation will call for the intrinsics `module`
+    /// uses: llvm.floor.f64 is floor, llvm.floor.f32 floorf, llvm.memcpy memcpy.
+    private func libcallsNeeded(by module: Module) -> Set<String> {
+        var names = Set<String>()
+        for function in module.functions where function.isDeclaration && LLVMGetIntrinsicID(function) != 0 {
+            let parts = function.name.dropFirst("llvm.".count).split(separator: ".")
+            guard let base = parts.first else { continue }
+            let suffix = ["f32": "f", "f80": "l"][String(parts.last ?? "")] ?? ""
+            if AppABI.libcalls.contains(base + suffix) { names.insert(base + suffix) }
+        }
+        return names
     }
 
     /// What a static link would report as undefined references.

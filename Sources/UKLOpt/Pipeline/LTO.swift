@@ -162,8 +162,11 @@ public struct LTO {
                 LLVMSetValueName2(global, contract.appEntrySymbol, contract.appEntrySymbol.utf8.count)
                 continue
             }
-            LLVMSetLinkage(global, LLVMInternalLinkage)
-            LLVMSetVisibility(global, LLVMDefaultVisibility)
+            // A libcall stays linkable (the module linker drops unreferenced
+            // internals) until exposeLibcalls decides whose definition serves.
+            let libcall = AppABI.libcalls.contains(name) && LLVMIsAFunction(global) != nil
+            LLVMSetLinkage(global, libcall ? LLVMExternalLinkage : LLVMInternalLinkage)
+            LLVMSetVisibility(global, libcall ? LLVMHiddenVisibility : LLVMDefaultVisibility)
             let prefixed = contract.appPrefix + name
             LLVMSetValueName2(global, prefixed, prefixed.utf8.count)
         }
@@ -204,13 +207,16 @@ public struct LTO {
     /// the kernel neither defines nor references the name, the application's
     /// own, hidden as ukl_app.NAME, gets its name back.
     static func exposeLibcalls(in combined: Module, kernelObjectSymbols: Set<String>, contract: Contract) {
-        for name in AppABI.libcalls where !kernelObjectSymbols.contains(name)
-            && LLVMGetNamedFunction(combined.handle, name) == nil && LLVMGetNamedGlobal(combined.handle, name) == nil {
+        for name in AppABI.libcalls {
             guard let own = LLVMGetNamedFunction(combined.handle, contract.appPrefix + name), !own.isDeclaration
             else { continue }
+            if kernelObjectSymbols.contains(name) || LLVMGetNamedFunction(combined.handle, name) != nil
+                || LLVMGetNamedGlobal(combined.handle, name) != nil {
+                LLVMSetLinkage(own, LLVMInternalLinkage)
+                LLVMSetVisibility(own, LLVMDefaultVisibility)
+                continue
+            }
             LLVMSetValueName2(own, name, name.utf8.count)
-            LLVMSetLinkage(own, LLVMExternalLinkage)
-            LLVMSetVisibility(own, LLVMHiddenVisibility)
         }
     }
 

@@ -31,6 +31,11 @@ struct ObjectSymbols {
         self = box.symbols
     }
 
+    /// A symbol table that only references `undefined` (to pull archive members).
+    init(references undefined: Set<String>) {
+        self.undefined = undefined
+    }
+
     private init() {}
 }
 
