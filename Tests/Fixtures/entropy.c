@@ -4,66 +4,37 @@
  * the ephemeral port a connect picks, and the wall clock. Two boots of one
  * image must print the same line, or tick figures cannot repeat exactly.
  */
-#include "../../apps/runtime/syscall.h"
-
-enum { SYS_getsockname = 51, SYS_clock_gettime = 228 };
-
-static char line[128];
-static long used;
-
-static void say(const char *s, long n)
-{
-	for (long i = 0; i < n && used < (long)sizeof(line) - 1; i++)
-		line[used++] = s[i];
-}
-
-static void say_number(unsigned long value)
-{
-	char digits[24];
-	int n = 0;
-
-	do {
-		digits[n++] = '0' + value % 10;
-		value /= 10;
-	} while (value);
-	while (n)
-		say(&digits[--n], 1);
-}
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
 
 int main(void)
 {
-	struct ukl_sockaddr_in a = { 2, 0x3b30 /* htons(12347) */, 0x0100007f };
-	struct ukl_sockaddr_in local = { 0 };
-	int length = sizeof(local);
-	long ts[2], fd, n, listener, client;
-	char id[40];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(12347),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in local = { 0 };
+	socklen_t length = sizeof(local);
+	struct timespec now;
 	unsigned int lo, hi;
+	char id[40] = "";
+	FILE *f;
+	int listener, client;
 
 	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	say("tsc ", 4);
-	say_number((unsigned long)hi << 32 | lo);
-	fd = ukl_syscall3(SYS_open, (long)"/proc/sys/kernel/random/boot_id", 0, 0);
-	n = fd < 0 ? -1 : ukl_syscall3(SYS_read, fd, (long)id, 36);
-	if (n != 36)
+	f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (!f || !fgets(id, 37, f))
 		return 1;
-	say(" boot_id ", 9);
-	say(id, n);
-
-	listener = ukl_syscall3(SYS_socket, 2, 1, 0);
-	client = ukl_syscall3(SYS_socket, 2, 1, 0);
-	if (ukl_syscall3(SYS_bind, listener, (long)&a, sizeof(a)) < 0 ||
-	    ukl_syscall3(SYS_listen, listener, 1, 0) < 0 ||
-	    ukl_syscall3(SYS_connect, client, (long)&a, sizeof(a)) < 0 ||
-	    ukl_syscall3(SYS_getsockname, client, (long)&local, (long)&length) < 0)
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	client = socket(AF_INET, SOCK_STREAM, 0);
+	if (bind(listener, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(listener, 1) < 0 ||
+	    connect(client, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(client, (struct sockaddr *)&local, &length) < 0)
 		return 2;
-	say(" port ", 6);
-	say_number((unsigned short)(local.port << 8 | local.port >> 8));
-
-	if (ukl_syscall3(SYS_clock_gettime, 0 /* CLOCK_REALTIME */, (long)ts, 0) < 0)
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
 		return 3;
-	say(" clock ", 7);
-	say_number(ts[0]);
-	say("\n", 1);
-	ukl_write(1, line, used);
+	printf("tsc %lu boot_id %s port %u clock %lld\n", (unsigned long)hi << 32 | lo, id,
+	       ntohs(local.sin_port), (long long)now.tv_sec);
 	return 0;
 }

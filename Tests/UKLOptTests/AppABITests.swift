@@ -10,7 +10,6 @@ import Testing
     }
 
     @Test(arguments: [
-        ("-fshort-wchar", "module flag 'wchar_size' is 4, the kernel needs 2"),
         ("-mcmodel=kernel", "module flag 'Code Model' is absent, the kernel needs 2"),
         ("-fno-pic", "module flag 'PIC Level' is 2, the kernel needs absent"),
         ("-mno-red-zone", "may use the red zone"),
@@ -23,6 +22,24 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.contains("compile with \(flag)"), "\(result.stderr)")
+    }
+
+    /// musl's wchar_t is 4 bytes, the kernel's 2: lto gives the hidden
+    /// application the kernel's flag so the module linker accepts the pair.
+    @Test func wcharSizeIsReconciled() throws {
+        let app = try Fixtures.bitcode("kernel_calls.c", flags: Fixtures.appFlags.filter { $0 != "-fshort-wchar" })
+        let prepared = try #require(try LTO.prepareApps([app], context: Context(), contract: try Contract.load()))
+        #expect(prepared.flag("wchar_size") == 2)
+    }
+
+    /// The backstop reads machine code, not asm text: two bytes of module asm
+    /// that apply cannot see are refused, with the function named.
+    @Test func aHiddenSyscallIsRefusedByDisassembly() throws {
+        let result = try lto(try Fixtures.bitcode("hidden_syscall.c"))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("hidden_syscall.bc: its machine code enters the kernel from user mode: 'syscall' at sneaky+0x5"),
+                "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func syscallInstructionsAreRefused() throws {

@@ -16,6 +16,7 @@ import Testing
             let ops: [String: Int]
             let image_bytes: Int
             let sites_rewritten: Int
+            let sites_by_origin: [String: Int]
             let inlined: Int
             let build_seconds: Double
             let emulator_seconds: Double
@@ -48,12 +49,15 @@ import Testing
             #expect(level.ops.values.allSatisfy { $0 > 0 }, "\(level.level)")
             #expect(level.status == 0 && !level.pgo && level.image_bytes > 1_000_000)
             #expect((level.level == "linux") == (level.sites_rewritten == 0), "\(level.level)")
+            // syscall-bench is a libc program: most of its sites are musl's.
+            #expect(level.sites_by_origin.values.reduce(0, +) == level.sites_rewritten, "\(level.level)")
+            #expect(level.level == "linux" || level.sites_by_origin["libc", default: 0] > level.sites_by_origin["app", default: 0])
         }
 
         let lines = first.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("syscall-bench: icount ticks per op") == true)
         #expect(lines.contains { $0.split(separator: " ").first == "getppid" && $0.contains("x)") })
-        for row in ["image", "sites rewritten", "calls inlined", "build s", "emulator wall s"] {
+        for row in ["image", "sites rewritten", "app/rt/libc/asm", "calls inlined", "build s", "emulator wall s"] {
             #expect(lines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix(row) }, "\(row)")
         }
 

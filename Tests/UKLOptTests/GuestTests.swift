@@ -29,16 +29,18 @@ import Testing
         #expect(report?.status == 41)
     }
 
-    /// Differential: pipes, a file, heap pages, loopback TCP, a handled signal
-    /// and a dynamic syscall number print the same line at every level. At shortcut the
-    /// pipe and file reads and writes must take the fallback path.
+    /// Differential: an ordinary C program, several files and a static
+    /// library built by `make CC="ukl-opt cc"`, using stdio, malloc, qsort,
+    /// errno, a pipe, a file, loopback TCP, a signal, setjmp and libm through
+    /// musl, prints the same line at every level.
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(30)))
-    func mixedWorkloadPrintsTheSameAtEveryLevel() throws {
-        let app = try Fixtures.bitcode("mixed.c", flags: AppBuilder.clangOptions)
+    func aLibcProgramBuiltByMakePrintsTheSameAtEveryLevel() throws {
+        let app = try Fixtures.make("libc-project")
         for level in Level.allCases {
             let (result, report) = try run(level.rawValue, app)
             #expect(result.status == 0, "\(level): \(result.stderr)")
-            #expect(report?.output == "pipe file heap tcp sendto signal pid\n", "\(level)")
+            #expect(report?.output == "sort:ok malloc:ok errno:No such file or directory pipe:ok file:ok tcp:ok "
+                    + "signal:ok jmp:ok math:1.4142/2.0 syscall:ok\n", "\(level)")
         }
     }
 
@@ -47,7 +49,7 @@ import Testing
     /// ephemeral port. Without this, tick figures drift between runs.
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
     func twoBootsSeeTheSameGuest() throws {
-        let app = try Fixtures.bitcode("entropy.c", flags: AppBuilder.clangOptions)
+        let app = try Fixtures.cc("entropy.c")
         for level in [Level.linux, .base] {
             let first = try run(level.rawValue, app).1, second = try run(level.rawValue, app).1
             #expect(first?.status == 0 && second?.status == 0, "\(level): \(first?.failure ?? second?.failure ?? "")")
@@ -58,7 +60,7 @@ import Testing
 
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
     func aCrashingAppIsReportedNotHungOn() throws {
-        let app = try Fixtures.bitcode("crash.c", flags: AppBuilder.clangOptions)
+        let app = try Fixtures.cc("crash.c")
         let (result, report) = try run("linux", app)
         #expect(result.status == 3)
         #expect(result.stderr.contains("the guest crashed (Kernel panic)"), "\(result.stderr)")

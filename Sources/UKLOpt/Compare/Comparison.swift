@@ -12,6 +12,8 @@ public struct Comparison: Codable, Sendable {
         public var ops: [String: Int]
         public var imageBytes: Int
         public var sitesRewritten: Int
+        /// Rewritten sites by origin: app, runtime, libc, libc-asm (see `ukl-opt cc`).
+        public var sitesByOrigin: [String: Int]
         /// App-to-kernel calls that LTO inlined.
         public var inlined: Int
         public var buildSeconds: Double
@@ -23,7 +25,7 @@ public struct Comparison: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case level, pgo, ops, status, output, failure, inlined
-            case imageBytes = "image_bytes", sitesRewritten = "sites_rewritten"
+            case imageBytes = "image_bytes", sitesRewritten = "sites_rewritten", sitesByOrigin = "sites_by_origin"
             case buildSeconds = "build_seconds", emulatorSeconds = "emulator_seconds"
         }
     }
@@ -47,7 +49,8 @@ public struct Comparison: Codable, Sendable {
                 ? "exit status \(result.status ?? -1), \(result.emulatorSeconds) s emulator wall time"
                 : "failed"))
             entries.append(Entry(level: level, pgo: false, ops: result.ops ?? [:], imageBytes: image.imageBytes,
-                                 sitesRewritten: image.sitesRewritten, inlined: image.inlined,
+                                 sitesRewritten: image.sitesRewritten, sitesByOrigin: image.sitesByOrigin,
+                                 inlined: image.inlined,
                                  buildSeconds: image.buildSeconds, emulatorSeconds: result.emulatorSeconds,
                                  status: result.status, output: result.output, failure: result.failure))
         }

@@ -8,6 +8,8 @@ public struct Image: Codable, Sendable {
     public var app: String
     public var imageBytes: Int
     public var sitesRewritten: Int
+    /// Rewritten sites by where they came from: app, runtime, libc, libc-asm.
+    public var sitesByOrigin: [String: Int]
     public var inlined: Int
     public var buildSeconds: Double
 
@@ -75,6 +77,7 @@ public enum ImageBuilder {
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         var sites = 0, inlined = 0
+        var sitesByOrigin: [String: Int] = [:]
         let initFile: String
         let scripts = try DataDirectory.file("scripts")
         do {
@@ -88,6 +91,7 @@ public enum ImageBuilder {
                 let module = try Module.load(bitcode)
                 let report = try Rewriter.load().rewrite(module, level: level)
                 sites = report.sites.count
+                sitesByOrigin = Dictionary(grouping: report.sites, by: \.site.origin).mapValues(\.count)
                 let rewritten = work.appendingPathComponent("app.\(level.rawValue).bc").path
                 try module.write(to: rewritten)
                 let object = work.appendingPathComponent("vmlinux.o").path
@@ -106,7 +110,7 @@ public enum ImageBuilder {
                           [kernel, initFile, staging.appendingPathComponent("initramfs.cpio").path])
             let bytes = try (FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent("bzImage").path)[.size] as? Int) ?? 0
             let image = Image(level: level, app: AppBuilder.name(of: spec), imageBytes: bytes,
-                              sitesRewritten: sites, inlined: inlined,
+                              sitesRewritten: sites, sitesByOrigin: sitesByOrigin, inlined: inlined,
                               buildSeconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
             try? FileManager.default.removeItem(at: directory)

@@ -15,6 +15,11 @@ extension Comparison {
         }
         rows.append(["image", ] + levels.map { String(format: "%.2f MiB", Double($0.imageBytes) / 1_048_576) })
         rows.append(["sites rewritten"] + levels.map { $0.level == .linux ? "-" : "\($0.sitesRewritten)" })
+        // Where the sites came from: the program, the runtime, musl's C, musl's assembly (as C).
+        rows.append(["  app/rt/libc/asm"] + levels.map { entry in
+            entry.level == .linux ? "-" : ["app", "runtime", "libc", "libc-asm"]
+                .map { String(entry.sitesByOrigin[$0, default: 0]) }.joined(separator: "/")
+        })
         rows.append(["calls inlined"] + levels.map { $0.level == .linux ? "-" : "\($0.inlined)" })
         rows.append(["build s"] + levels.map { String(format: "%.1f", $0.buildSeconds) })
         rows.append(["emulator wall s"] + levels.map { String(format: "%.1f", $0.emulatorSeconds) })

@@ -24,8 +24,8 @@ public struct SiteReport: Codable, Sendable {
         let functions = Set(sites.map(\.function)).count
         var lines = ["\(file): \(sites.count) syscall site\(sites.count == 1 ? "" : "s") in \(functions) function\(functions == 1 ? "" : "s")"]
         if sites.isEmpty { return lines[0] + "\n" }
-        lines += table([["function", "via", "nr", "syscall"]] + sites.map {
-            [$0.function, $0.via.rawValue, $0.number.map(String.init) ?? "-", $0.label]
+        lines += table([["function", "via", "nr", "syscall", "from"]] + sites.map {
+            [$0.function, $0.via.rawValue, $0.number.map(String.init) ?? "-", $0.label, $0.origin]
         })
         lines.append("")
         lines += table([["syscall", "nr", "sites"]] + summary.map {

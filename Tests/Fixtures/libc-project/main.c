@@ -1,7 +1,8 @@
 /*
  * An ordinary C program: stdio, malloc (brk and mmap), qsort, errno,
  * strerror, a pipe, a file, loopback TCP, a signal handled, setjmp/longjmp,
- * libm. It prints one line, the same at every level.
+ * libm, and a syscall() whose number is not a constant. It prints one line,
+ * the same at every level.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -36,6 +38,7 @@ int main(void)
 	char *big = malloc(1 << 20);
 	struct sigaction action = { .sa_handler = on_signal };
 	volatile double x = 2.7;
+	volatile long number = SYS_getpid;
 	FILE *file;
 	long sum = 0;
 
@@ -86,6 +89,8 @@ int main(void)
 
 	snprintf(word, sizeof(word), "math:%.4f/%.1f", sqrt(2.0), floor(x));
 	append(line, sizeof(line), word);
+
+	append(line, sizeof(line), syscall(number) == getpid() ? "syscall:ok" : "syscall:FAIL");
 
 	printf("%s\n", line);
 	return 0;

@@ -78,6 +78,23 @@ enum Fixtures {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }
 
+    /// A libc program: the fixture `name` compiled and linked by `ukl-opt cc`.
+    static func cc(_ name: String) throws -> String {
+        let output = try scratch().appendingPathComponent((name as NSString).deletingPathExtension + ".bc").path
+        let result = try ukl("cc", directory.appendingPathComponent(name).path, "-o", output)
+        guard result.status == 0 else { throw FixtureError(message: "ukl-opt cc failed on \(name): \(result.stderr)") }
+        return output
+    }
+
+    /// The fixture project `name` built with `make CC="ukl-opt cc"` in a copy; returns its app.bc.
+    static func make(_ name: String) throws -> String {
+        let copy = try scratch().appendingPathComponent(name)
+        try FileManager.default.copyItem(at: directory.appendingPathComponent(name), to: copy)
+        let result = try run("make", ["-C", copy.path, "CC=\(tool) cc"])
+        guard result.status == 0 else { throw FixtureError(message: "make failed in \(name): \(result.stderr)") }
+        return copy.appendingPathComponent("app.bc").path
+    }
+
     /// Runs ukl-opt with `arguments`.
     static func ukl(_ arguments: String...) throws -> Result {
         try run(tool, arguments)
