@@ -71,7 +71,7 @@ import Testing
     /// Calls that need the entry's register frame (here exit_group and
     /// rt_sigreturn) keep it at the direct tiers; their neighbours do not.
     @Test func frameDependentSyscallsKeepTheEntryAtDirectTiers() throws {
-        let header = Fixtures.directory.appendingPathComponent("../../apps/runtime/syscall.h").standardized.path
+        let header = Fixtures.directory.appendingPathComponent("syscall.h").path
         let source = """
             #include "\(header)"
             void quit(int code) { ukl_syscall3(SYS_exit_group, code, 0, 0); }

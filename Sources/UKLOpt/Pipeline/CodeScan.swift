@@ -32,7 +32,7 @@ public enum CodeScan {
             let words = String(cString: text).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
             let instruction = words.joined(separator: " ")
             if let mnemonic = words.first,
-               mnemonic == "syscall" || mnemonic == "sysenter" || mnemonic == "int" && (words.dropFirst().first == "$0x80" || words.dropFirst().first == "$128") {
+               mnemonic == "syscall" || mnemonic == "sysenter" || mnemonic == "int" && words.dropFirst().first == "$0x80" {
                 findings.append(Finding(function: function, offset: offset, instruction: instruction))
             }
             offset += size
@@ -49,6 +49,7 @@ public enum CodeScan {
             throw UKLError.tool("cannot create an x86-64 disassembler")
         }
         defer { LLVMDisasmDispose(disassembler) }
+        LLVMSetDisasmOptions(disassembler, UInt64(LLVMDisassembler_Option_PrintImmHex))
         final class Box {
             var findings: [Finding] = []
             let disassembler: LLVMDisasmContextRef
