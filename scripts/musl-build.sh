@@ -67,7 +67,12 @@ SRC=$(find "$TMP" -maxdepth 1 -type d -name 'musl-*' | head -n 1)
 # The kernel's code model and no red zone, so the library can be linked into the
 # kernel; -flto for bitcode. wchar_t stays musl's (int): the kernel's 2-byte
 # wchar_t is a module flag ukl-opt lto reconciles, not an ABI the app shares.
-FLAGS="-flto -mcmodel=kernel -mno-red-zone -fno-pic -fno-stack-protector"
+# -O2 rather than musl's default -Os: an optsize caller inlines almost nothing,
+# and the direct tiers want the kernel's syscall code inlined into libc's
+# wrappers. -fno-rounding-math after musl's -frounding-math: with the generic
+# fenv (round-to-nearest only) no other rounding mode can be set, and the
+# strictfp functions it makes could never be inlined into a program's code.
+FLAGS="-flto -O2 -fno-rounding-math -mcmodel=kernel -mno-red-zone -fno-pic -fno-stack-protector"
 log "configuring"
 (cd "$SRC" && ./configure --target=x86_64 --prefix="$OUT" --disable-shared \
 	CC=clang-19 AR=llvm-ar-19 RANLIB=llvm-ranlib-19 CFLAGS="$FLAGS" >"$TMP/configure.log" 2>&1) ||

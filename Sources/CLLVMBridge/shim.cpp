@@ -37,6 +37,10 @@ void ukl_target_machine_set_sections(LLVMTargetMachineRef TM, int on) {
   machine->Options.DataSections = on != 0;
 }
 
+void ukl_target_machine_set_emulated_tls(LLVMTargetMachineRef TM, int on) {
+  reinterpret_cast<TargetMachine *>(TM)->Options.EmulatedTLS = on != 0;
+}
+
 int ukl_object_symbols(const char *data, size_t size, const char *name,
                        ukl_symbol_fn symbol, void *ctx, char **error) {
   LLVMContext context;

@@ -31,8 +31,8 @@ import Testing
 
     /// Differential: an ordinary C program, several files and a static
     /// library built by `make CC="ukl-opt cc"`, using stdio, malloc, qsort,
-    /// errno, a pipe, a file, loopback TCP, a signal, setjmp and libm through
-    /// musl, prints the same line at every level.
+    /// errno, a pipe, a file, loopback TCP, a signal, setjmp, libm, environ,
+    /// thread-locals and atexit through musl, prints the same at every level.
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(30)))
     func aLibcProgramBuiltByMakePrintsTheSameAtEveryLevel() throws {
         let app = try Fixtures.make("libc-project")
@@ -40,7 +40,7 @@ import Testing
             let (result, report) = try run(level.rawValue, app)
             #expect(result.status == 0, "\(level): \(result.stderr)")
             #expect(report?.output == "sort:ok malloc:ok errno:No such file or directory pipe:ok file:ok tcp:ok "
-                    + "signal:ok jmp:ok math:1.4142/2.0 syscall:ok\n", "\(level)")
+                    + "signal:ok jmp:ok math:1.4142/2.0 syscall:ok tls:6 env:/\natexit:ok", "\(level)")
         }
     }
 

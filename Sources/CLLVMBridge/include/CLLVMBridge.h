@@ -34,6 +34,10 @@ int ukl_module_flag_int(LLVMModuleRef M, const char *key, uint64_t *value);
  * from LLVMCreateTargetMachine* and not be in use by another thread. */
 void ukl_target_machine_set_sections(LLVMTargetMachineRef TM, int on);
 
+/* Emulated TLS (thread-locals accessed through __emutls_get_address) on or
+ * off. Same preconditions as ukl_target_machine_set_sections. */
+void ukl_target_machine_set_emulated_tls(LLVMTargetMachineRef TM, int on);
+
 /* One module linker for a whole link. LLVMLinkModules2 builds a new linker per
  * call, and each one scans every type of the (growing) destination module:
  * linking N modules that way is quadratic. DEST must outlive the linker.

@@ -2,7 +2,7 @@ import Foundation
 internal import CLLVMBridge
 
 /// The link step of `ukl-opt cc`: the application's bitcode objects and
-/// archives, the runtime (apps/runtime/start.c) and the musl members they
+/// archives, the runtime (apps/runtime/*.c) and the musl members they
 /// need, with archive semantics, joined into one module; then, as a linker's
 /// LTO does, every symbol but the entry points is made internal and the
 /// whole program optimized, so libc's syscall wrappers fold into their callers
@@ -66,8 +66,9 @@ public struct AppLinker {
 
         let work = try Scratch.directory("cc-link")
         defer { try? FileManager.default.removeItem(at: work) }
-        let runtime = try compileRuntime(in: work)
-        whole.append(try loaded(try Data(contentsOf: URL(fileURLWithPath: runtime)), name: runtime, origin: .runtime, context: context))
+        for runtime in try compileRuntime(in: work) {
+            whole.append(try loaded(try Data(contentsOf: URL(fileURLWithPath: runtime)), name: runtime, origin: .runtime, context: context))
+        }
 
         for member in try Archive.members(of: musl.archive) {
             members.append((member, try ObjectSymbols(member.contents, name: "libc.a(\(member.name))"), .libc))
@@ -114,11 +115,15 @@ public struct AppLinker {
         return (module, try ObjectSymbols(module.bitcode, name: name))
     }
 
-    private func compileRuntime(in work: URL) throws -> String {
-        let source = try DataDirectory.file("apps/runtime/start.c").path
-        let output = work.appendingPathComponent("start.bc").path
-        try Shell.run("clang-19", compileOptions + ["-c", "-emit-llvm", source, "-o", output])
-        return output
+    /// The runtime's sources (apps/runtime/*.c), compiled to bitcode.
+    private func compileRuntime(in work: URL) throws -> [String] {
+        let directory = try DataDirectory.file("apps/runtime")
+        let sources = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".c") }.sorted()
+        return try sources.map { name in
+            let output = work.appendingPathComponent(name + ".bc").path
+            try Shell.run("clang-19", compileOptions + ["-c", "-emit-llvm", directory.appendingPathComponent(name).path, "-o", output])
+            return output
+        }
     }
 
     /// Marks every inline-asm syscall of `module` with its origin.

@@ -37,7 +37,9 @@ enum AppABI {
                     "log10", "log1p", "log2", "lrint", "llrint", "lround", "llround", "modf", "nearbyint", "pow",
                     "remainder", "rint", "round", "roundeven", "sin", "sincos", "sinh", "sqrt", "tan", "tanh", "trunc"]
         return Set(math + math.map { $0 + "f" } + math.map { $0 + "l" }
-                   + ["memcpy", "memmove", "memset", "memcmp", "bcmp", "__stack_chk_fail"])
+                   + ["memcpy", "memmove", "memset", "memcmp", "bcmp", "__stack_chk_fail",
+                      // Emulated TLS at the UKL levels (apps/runtime/emutls.c).
+                      "__emutls_get_address"])
     }()
 
     /// Options that contradict the kernel's ABI, with the reason, by prefix.

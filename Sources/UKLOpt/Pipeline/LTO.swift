@@ -144,10 +144,6 @@ public struct LTO {
             throw UKLError.input(file: first, reason: "\(sites.count) syscall site(s) left (first in '\(sites[0].site.function)'); "
                                  + "a syscall instruction in ring 0 corrupts GS: run 'ukl-opt apply --level LEVEL' first")
         }
-        for global in app.globals where LLVMIsThreadLocal(global) != 0 {
-            throw UKLError.input(file: first, reason: "thread-local variable '\(global.name)': the UKL levels have no TLS "
-                                 + "segment for the application's own thread-locals yet")
-        }
         try refuseUserEntries(in: app, named: first)
         guard let entry = contract.appEntries.lazy
             .compactMap({ LLVMGetNamedFunction(app.handle, $0) }).first(where: { !$0.isDeclaration })

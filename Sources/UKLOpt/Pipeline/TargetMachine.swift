@@ -2,7 +2,8 @@ internal import CLLVMBridge
 
 /// An x86-64 target machine set up as ld.lld's LTO backend sets it for the
 /// kernel: static relocation, the kernel code model, sections per function and
-/// datum, CPU and features left to each function's attributes.
+/// datum, CPU and features left to each function's attributes; and emulated
+/// TLS for the application's thread-locals.
 final class TargetMachine {
     let ref: LLVMTargetMachineRef
 
@@ -26,6 +27,10 @@ final class TargetMachine {
             throw UKLError.tool("cannot create a target machine for \(triple)")
         }
         ukl_target_machine_set_sections(machine, flavor == .kernel ? 1 : 0)
+        // The kernel image has no TLS segment for the application's own
+        // thread-locals: in the kernel they become calls of
+        // __emutls_get_address (apps/runtime/emutls.c). The kernel itself has none.
+        ukl_target_machine_set_emulated_tls(machine, flavor == .kernel ? 1 : 0)
         ref = machine
     }
 

@@ -1,8 +1,10 @@
 /*
  * An ordinary C program: stdio, malloc (brk and mmap), qsort, errno,
  * strerror, a pipe, a file, loopback TCP, a signal handled, setjmp/longjmp,
- * libm, and a syscall() whose number is not a constant. It prints one line,
- * the same at every level.
+ * libm, environ, thread-local variables, and a syscall() whose number is
+ * not a constant. It prints
+ * one line, the same at every level, and a last word from an atexit handler
+ * without a newline: only exit's stdio flush can get it out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +19,26 @@
 #include "check.h"
 
 static volatile sig_atomic_t signalled;
+static __thread int counter = 5;
+static __thread char scratch[16];
+
+/* Not inlined, so the thread-locals are reached through their addresses. */
+__attribute__((noinline)) static const char *count_up(void)
+{
+	counter += 1;
+	snprintf(scratch, sizeof(scratch), "tls:%d", counter);
+	return scratch;
+}
 static jmp_buf back;
 
 static void on_signal(int sig)
 {
 	signalled = sig;
+}
+
+static void last_word(void)
+{
+	printf("atexit:ok");
 }
 
 static void jump(int value)
@@ -91,6 +108,13 @@ int main(void)
 	append(line, sizeof(line), word);
 
 	append(line, sizeof(line), syscall(number) == getpid() ? "syscall:ok" : "syscall:FAIL");
+
+	append(line, sizeof(line), count_up());
+
+	extern char **environ;
+	snprintf(word, sizeof(word), "env:%s", environ && getenv("HOME") ? getenv("HOME") : "FAIL");
+	append(line, sizeof(line), word);
+	atexit(last_word);
 
 	printf("%s\n", line);
 	return 0;
