@@ -29,7 +29,8 @@ public enum CodeScan {
                 offset += 1
                 continue
             }
-            let words = String(cString: text).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+            let printed = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let words = printed.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
             let instruction = words.joined(separator: " ")
             if let mnemonic = words.first,
                mnemonic == "syscall" || mnemonic == "sysenter" || mnemonic == "int" && words.dropFirst().first == "$0x80" {
