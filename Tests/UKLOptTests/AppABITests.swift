@@ -42,6 +42,15 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    /// An alias the application defines is hidden like a function: it would
+    /// clash with the kernel's namespace too.
+    @Test func aliasesLeaveTheKernelNamespace() throws {
+        let source = "int f(void) { return 1; }\nint memory_total(void) __attribute__((alias(\"f\")));\nint main(void) { return memory_total(); }\n"
+        let app = try Fixtures.bitcode("alias.c", source: source)
+        let prepared = try #require(try LTO.prepareApps([app], context: Context(), contract: try Contract.load()))
+        #expect(prepared.text.contains("@ukl_app.memory_total = internal alias"), "\(prepared.text)")
+    }
+
     @Test func syscallInstructionsAreRefused() throws {
         let result = try lto(try Fixtures.bitcode("raw_syscalls.c"))
         #expect(result.status == 1)

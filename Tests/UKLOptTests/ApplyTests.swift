@@ -90,6 +90,19 @@ import Testing
         }
     }
 
+    /// A lone `syscall` with no rax input has no number: sending it to the
+    /// dispatcher would make it read (0). It is refused, the function named.
+    @Test func aSyscallWithoutANumberIsRefused() throws {
+        let source = """
+            long nonumber(long fd) { long r; __asm__ volatile("syscall" : "=a"(r) : "D"(fd) : "rcx", "r11", "memory"); return r; }
+            """
+        let module = try Module.load(try Fixtures.bitcode("nonumber.c", source: source))
+        #expect(throws: UKLError.input(file: module.origin, reason: "the syscall asm in 'nonumber' has no rax input, so its "
+                                       + "syscall number is unknown; pass the number as an \"a\" operand")) {
+            try Rewriter.load().rewrite(module, level: .bypass)
+        }
+    }
+
     @Test func asmDoingMoreThanSyscallKeepsTheEntry() throws {
         let source = """
             long pid(void) { long r; __asm__ volatile("movl $39, %%eax\\n\\tsyscall" : "=a"(r) : : "rcx", "r11", "memory"); return r; }

@@ -71,6 +71,22 @@ import Testing
         #expect(result.stderr.contains("--level linux rewrites nothing"))
     }
 
+    /// Only bitcode has a magic number; text IR is for LLVM's parser to judge,
+    /// whatever its first character.
+    @Test(arguments: ["%pair = type { i64, i64 }\n", "$c = comdat any\n", "\tdeclare void @f()\n"])
+    func textIRMayStartWithAnything(ir: String) throws {
+        let path = try file("start.ll", Data(ir.utf8))
+        let result = try Fixtures.ukl("inspect", path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("0 syscall sites"))
+    }
+
+    @Test func anUnknownLevelIsBadInputBeforeAnyWork() throws {
+        let result = try Fixtures.ukl("compare", "--levels", "linux,bse", "--quiet")
+        #expect(result.status == 1)
+        #expect(result.stderr == "ukl-opt: error: --levels: unknown level 'bse' (have: linux, base, bypass, nss, shortcut)\n")
+    }
+
     @Test func textIRWorksLikeBitcode() throws {
         let dir = try Fixtures.scratch()
         let text = dir.appendingPathComponent("app.ll").path

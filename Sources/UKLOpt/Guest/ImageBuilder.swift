@@ -13,6 +13,12 @@ public struct Image: Codable, Sendable {
     public var inlined: Int
     public var buildSeconds: Double
 
+    enum CodingKeys: String, CodingKey {
+        case level, app, inlined
+        case imageBytes = "image_bytes", sitesRewritten = "sites_rewritten", sitesByOrigin = "sites_by_origin"
+        case buildSeconds = "build_seconds"
+    }
+
     public static func load(_ directory: String) throws -> Image {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("image.json").path
         guard let data = FileManager.default.contents(atPath: path),
@@ -99,6 +105,7 @@ public enum ImageBuilder {
                                             pipeline: try LTO.pipeline(named: "lto"),
                                             progress: { progress("\(level.rawValue): lto: \($0)") }))
                 inlined = lto.inlined
+                for warning in lto.warnings { progress("\(level.rawValue): lto: warning: \(warning)") }
                 try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
                 try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))
                 progress("\(level.rawValue): relinking the kernel")

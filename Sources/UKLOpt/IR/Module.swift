@@ -222,11 +222,10 @@ enum IRFormat {
         let head = [UInt8](data.prefix(4))
         if head == [0x42, 0x43, 0xC0, 0xDE] || head == [0xDE, 0xC0, 0x17, 0x0B] {
             self = .bitcode
-        } else if let first = head.first, first == 0x3B || first == 0x0A || first == 0x20
-                    || (first >= 0x61 && first <= 0x7A) || first == 0x40 || first == 0x21 {
-            // Text IR starts with a comment, `source_filename`, `target`, `define`, `@`, `!`...
-            // and must decode as UTF-8.
-            self = String(data: data.prefix(4096), encoding: .utf8) != nil ? .text : .other
+        } else if !data.isEmpty, !data.prefix(4096).contains(where: { $0 < 0x09 }) {
+            // Anything else that looks like text is for LLVM's parser to judge:
+            // IR may start with a comment, a name, `%`, `$`, `#` or a tab.
+            self = .text
         } else {
             self = .other
         }

@@ -77,8 +77,5 @@ enum Archive {
 
 extension Data {
     /// LLVM bitcode, bare or in its wrapper.
-    var isBitcode: Bool {
-        let head = [UInt8](prefix(4))
-        return head == [0x42, 0x43, 0xC0, 0xDE] || head == [0xDE, 0xC0, 0x17, 0x0B]
-    }
+    var isBitcode: Bool { IRFormat(self) == .bitcode }
 }

@@ -38,6 +38,15 @@ public struct LTO {
         /// Kernel functions the application called before and no longer calls.
         public var inlinedCallees: [String]
         public var seconds: [String: Double]
+        /// What LLVM warned about while linking, optimizing and generating code.
+        public var warnings: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case pipeline, inlined, seconds, warnings
+            case kernelModules = "kernel_modules", libraryModules = "library_modules", objectFiles = "object_files"
+            case appModules = "app_modules", appToKernelCalls = "app_to_kernel_calls"
+            case appToKernelCallsAfter = "app_to_kernel_calls_after", inlinedCallees = "inlined_callees"
+        }
     }
 
     /// The pipeline in `passes/NAME.pipeline` (comment lines start with #).
@@ -123,7 +132,7 @@ public struct LTO {
             appToKernelCalls: before, appToKernelCallsAfter: remaining,
             inlined: appCalls.reduce(0) { $0 + max(0, $1.value - (after[$1.key] ?? 0)) },
             inlinedCallees: appCalls.keys.filter { after[$0] == nil }.sorted(),
-            seconds: clock.laps)
+            seconds: clock.laps, warnings: context.takeWarnings())
     }
 
     /// Links the applications together, checks their ABI, and hides their

@@ -36,13 +36,13 @@ struct AsmConstraints: Equatable {
         if let name = letters[code] { return name }
         guard code.hasPrefix("{"), code.hasSuffix("}") else { return nil }
         var name = code.dropFirst().dropLast().lowercased()
-        if name.hasPrefix("r"), name.count == 3, !name.dropFirst().allSatisfy(\.isNumber) {
+        if name.hasPrefix("r"), let width = name.last, "dwb".contains(width), name.count >= 3,
+           name.dropFirst().dropLast().allSatisfy(\.isNumber) {
+            name.removeLast()  // r8d -> r8, r10d -> r10
+        } else if name.hasPrefix("r"), name.count == 3, !name.dropFirst().allSatisfy(\.isNumber) {
             name.removeFirst()  // rax -> ax, rdi -> di
         } else if name.hasPrefix("e"), name.count == 3 {
             name.removeFirst()  // eax -> ax
-        } else if name.hasPrefix("r"), name.hasSuffix("d") || name.hasSuffix("w") || name.hasSuffix("b"),
-                  name.count >= 3, name.dropFirst().dropLast().allSatisfy(\.isNumber) {
-            name.removeLast()  // r10d -> r10
         }
         return name
     }

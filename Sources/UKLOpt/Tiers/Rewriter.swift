@@ -146,6 +146,11 @@ private final class RewriteSession {
     }
 
     private func rewriteToDispatcher(_ located: LocatedSite, rule: TierRule, note: String?) throws -> RewrittenSite {
+        // Without a number the dispatcher would get 0 (read): refuse instead.
+        guard located.number != nil else {
+            throw UKLError.input(file: module.origin, reason: "the syscall asm in '\(located.site.function)' has no rax input, "
+                                 + "so its syscall number is unknown; pass the number as an \"a\" operand")
+        }
         let symbol = rule.dynamic!
         var arguments = [try int64(located.number, site: located.site)]
         arguments += try located.arguments.map { try int64($0, site: located.site) }

@@ -41,18 +41,30 @@ extension UKLOptCommand {
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
+        /// The levels --levels names, in order.
+        func chosenLevels() throws -> [Level] {
+            let chosen = try levels.split(separator: ",").map { name -> Level in
+                guard let level = Level(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw UKLError.input(file: "--levels", reason: "unknown level '\(name)' (have: \(Level.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                return level
+            }
+            guard !chosen.isEmpty else { throw UKLError.input(file: "--levels", reason: "names no level") }
+            return chosen
+        }
+
+        func validate() throws {
+            try reportingErrors {
+                _ = try chosenLevels()
+                // Checked before the long run, not after it.
+                if let plot { try Comparison.checkPlotPath(plot) }
+            }
+        }
+
         func run() throws {
             try reportingErrors {
                 let quiet = quiet
-                let chosen = try levels.split(separator: ",").map { name -> Level in
-                    guard let level = Level(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                        throw ValidationError("unknown level '\(name)' (have: \(Level.allCases.map(\.rawValue).joined(separator: ", ")))")
-                    }
-                    return level
-                }
-                guard !chosen.isEmpty else { throw ValidationError("--levels names no level") }
-                // Checked before the long run, not after it.
-                if let plot { try Comparison.checkPlotPath(plot) }
+                let chosen = try chosenLevels()
                 let comparison = try Comparison.run(levels: chosen, app: app, timeout: timeout, progress: { step in
                     if !quiet { FileHandle.standardError.write(Data("compare: \(step)\n".utf8)) }
                 })
