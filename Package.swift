@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "UKLOpt", targets: ["UKLOpt"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // The llvm-c headers plus a small C++ shim for what LLVM-C lacks.

@@ -12,5 +12,8 @@ echo "test: building the kernel (cached; about 6 minutes the first time)" >&2
 UKL_KERNEL_BUILD=$(scripts/kernel-build.sh | tail -n 1)
 export UKL_KERNEL_BUILD
 
+echo "test: swift format lint (config: .swift-format)" >&2
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
+
 swift build
 swift test

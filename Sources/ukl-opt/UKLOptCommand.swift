@@ -6,7 +6,8 @@ import UKLOpt
 struct UKLOptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ukl-opt",
-        abstract: "Build Unikernel Linux applications: rewrite syscall sites by tier, and optimize app and kernel bitcode together.",
+        abstract:
+            "Build Unikernel Linux applications: rewrite syscall sites by tier, and optimize app and kernel bitcode together.",
         discussion: """
             Tiers (--level), each including the ones before it:
               linux     the application as an ordinary static program (the reference)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// `lto` checks an application before any kernel work and names the clang
@@ -37,15 +38,18 @@ import Testing
     @Test func aHiddenSyscallIsRefusedByDisassembly() throws {
         let result = try lto(try Fixtures.bitcode("hidden_syscall.c"))
         #expect(result.status == 1)
-        #expect(result.stderr.contains("hidden_syscall.bc: its machine code enters the kernel from user mode: 'syscall' at sneaky+0x5"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "hidden_syscall.bc: its machine code enters the kernel from user mode: 'syscall' at sneaky+0x5"),
+            "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
     /// An alias the application defines is hidden like a function: it would
     /// clash with the kernel's namespace too.
     @Test func aliasesLeaveTheKernelNamespace() throws {
-        let source = "int f(void) { return 1; }\nint memory_total(void) __attribute__((alias(\"f\")));\nint main(void) { return memory_total(); }\n"
+        let source =
+            "int f(void) { return 1; }\nint memory_total(void) __attribute__((alias(\"f\")));\nint main(void) { return memory_total(); }\n"
         let app = try Fixtures.bitcode("alias.c", source: source)
         let prepared = try #require(try LTO.prepareApps([app], context: Context(), contract: try Contract.load()))
         #expect(prepared.text.contains("@ukl_app.memory_total = internal alias"), "\(prepared.text)")
@@ -67,7 +71,8 @@ import Testing
     @Test func appSymbolsLeaveTheKernelNamespace() throws {
         let context = Context()
         let contract = try Contract.load()
-        let app = try #require(try LTO.prepareApps([try Fixtures.bitcode("kernel_calls.c")], context: context, contract: contract))
+        let app = try #require(
+            try LTO.prepareApps([try Fixtures.bitcode("kernel_calls.c")], context: context, contract: contract))
         let text = app.text
         #expect(text.contains("define dso_local i32 @ukl_app_main()"))
         #expect(!text.contains("@main("))

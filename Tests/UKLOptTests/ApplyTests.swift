@@ -1,9 +1,12 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 @Suite struct ApplyTests {
-    func rewritten(_ level: Level, fixture: String = "raw_syscalls.c", source: String? = nil) throws -> (text: String, report: RewriteReport, module: Module) {
+    func rewritten(
+        _ level: Level, fixture: String = "raw_syscalls.c", source: String? = nil
+    ) throws -> (text: String, report: RewriteReport, module: Module) {
         let module = try Module.load(try Fixtures.bitcode(fixture, source: source))
         let rewriter = try Rewriter.load()
         let report = try rewriter.rewrite(module, level: level)
@@ -17,8 +20,14 @@ import Testing
         #expect(report.sites.allSatisfy { $0.how == .entry && $0.callee == "ukl_entry_SYSCALL_64" })
         #expect(!text.contains("\"syscall\""))
         // Same constraints and arguments as the original syscall asm.
-        #expect(text.contains(#"asm sideeffect "movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx", "={ax},{ax},{di},{si},{dx},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 1, i64 1, i64 ptrtoint (ptr @.str to i64), i64 3)"#))
-        #expect(text.contains(#"asm sideeffect "movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx", "={ax},{ax},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 110)"#))
+        #expect(
+            text.contains(
+                #"asm sideeffect "movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx", "={ax},{ax},{di},{si},{dx},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 1, i64 1, i64 ptrtoint (ptr @.str to i64), i64 3)"#
+            ))
+        #expect(
+            text.contains(
+                #"asm sideeffect "movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx", "={ax},{ax},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"(i64 110)"#
+            ))
         // The libc wrapper's call goes through the entry and libc's errno convention.
         #expect(!text.contains("call i64 (i64, ...) @syscall"))
         #expect(text.contains("call i64 @ukl.syscall_result"))
@@ -97,8 +106,12 @@ import Testing
             long nonumber(long fd) { long r; __asm__ volatile("syscall" : "=a"(r) : "D"(fd) : "rcx", "r11", "memory"); return r; }
             """
         let module = try Module.load(try Fixtures.bitcode("nonumber.c", source: source))
-        #expect(throws: UKLError.input(file: module.origin, reason: "the syscall asm in 'nonumber' has no rax input, so its "
-                                       + "syscall number is unknown; pass the number as an \"a\" operand")) {
+        #expect(
+            throws: UKLError.input(
+                file: module.origin,
+                reason: "the syscall asm in 'nonumber' has no rax input, so its "
+                    + "syscall number is unknown; pass the number as an \"a\" operand")
+        ) {
             try Rewriter.load().rewrite(module, level: .bypass)
         }
     }
@@ -124,7 +137,8 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let after = try Fixtures.ukl("inspect", output)
         #expect(after.stdout.contains("0 syscall sites"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
         #expect(json["level"] as? String == "bypass")
         #expect((json["sites"] as? [Any])?.count == 6)
         let verify = try Fixtures.run("opt-19", ["-passes=verify", "-disable-output", output])

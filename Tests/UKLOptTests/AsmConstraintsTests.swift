@@ -1,4 +1,5 @@
 import Testing
+
 @testable import UKLOpt
 
 /// Which call argument lands in which register, for every spelling clang uses.

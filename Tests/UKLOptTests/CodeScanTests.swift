@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// The disassembly backstop, on an object assembled by clang-19.
@@ -7,22 +8,27 @@ import Testing
     @Test func findsEveryUserModeEntryAndNothingElse() throws {
         let dir = try Fixtures.scratch()
         let object = dir.appendingPathComponent("entries.o").path
-        let assembled = try Fixtures.run("clang-19", ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
+        let assembled = try Fixtures.run(
+            "clang-19", ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
         #expect(assembled.status == 0, "\(assembled.stderr)")
-        let findings = try CodeScan.userEntries(inObject: try Data(contentsOf: URL(fileURLWithPath: object)), name: object)
-        #expect(findings.map(\.description) == [
-            "'syscall' at uses_syscall+0x5",
-            "'int $0x80' at uses_int80+0x0",
-            "'sysenter' at uses_sysenter+0x1",
-        ])
+        let findings = try CodeScan.userEntries(
+            inObject: try Data(contentsOf: URL(fileURLWithPath: object)), name: object)
+        #expect(
+            findings.map(\.description) == [
+                "'syscall' at uses_syscall+0x5",
+                "'int $0x80' at uses_int80+0x0",
+                "'sysenter' at uses_sysenter+0x1",
+            ])
     }
 
     @Test func onlyTheApplicationsSymbolsAreRead() throws {
         let dir = try Fixtures.scratch()
         let object = dir.appendingPathComponent("entries.o").path
-        _ = try Fixtures.run("clang-19", ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
-        let findings = try CodeScan.userEntries(inObject: try Data(contentsOf: URL(fileURLWithPath: object)), name: object,
-                                                isApplication: { $0 == "uses_int80" })
+        _ = try Fixtures.run(
+            "clang-19", ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
+        let findings = try CodeScan.userEntries(
+            inObject: try Data(contentsOf: URL(fileURLWithPath: object)), name: object,
+            isApplication: { $0 == "uses_int80" })
         #expect(findings.map(\.function) == ["uses_int80"])
     }
 

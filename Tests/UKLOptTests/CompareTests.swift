@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// `ukl-opt compare` over every level, twice: the table, the JSON schema, the
@@ -14,12 +15,12 @@ import Testing
             let level: String
             let pgo: Bool
             let ops: [String: Int]
-            let image_bytes: Int
-            let sites_rewritten: Int
-            let sites_by_origin: [String: Int]
+            let imageBytes: Int
+            let sitesRewritten: Int
+            let sitesByOrigin: [String: Int]
             let inlined: Int
-            let build_seconds: Double
-            let emulator_seconds: Double
+            let buildSeconds: Double
+            let emulatorSeconds: Double
             let status: Int?
         }
         let app: String
@@ -30,11 +31,12 @@ import Testing
     func compare(_ directory: URL, _ name: String, quiet: Bool = true) throws -> (Fixtures.Result, Output) {
         let json = directory.appendingPathComponent("\(name).json").path
         let plot = directory.appendingPathComponent("\(name).svg").path
-        let result = try Fixtures.ukl(["compare"] + (quiet ? ["--quiet"] : [])
-                                      + ["--json", json, "--plot", plot, "--timeout", "240"])
+        let result = try Fixtures.ukl(
+            ["compare"] + (quiet ? ["--quiet"] : [])
+                + ["--json", json, "--plot", plot, "--timeout", "240"])
         #expect(result.status == 0, "\(result.stderr)")
         let data = try #require(FileManager.default.contents(atPath: json), "no JSON: \(result.stderr)")
-        return (result, try JSONDecoder().decode(Output.self, from: data))
+        return (result, try Fixtures.decoder.decode(Output.self, from: data))
     }
 
     @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(45)))
@@ -47,11 +49,13 @@ import Testing
         for level in output.levels {
             #expect(Set(level.ops.keys) == Self.ops, "\(level.level)")
             #expect(level.ops.values.allSatisfy { $0 > 0 }, "\(level.level)")
-            #expect(level.status == 0 && !level.pgo && level.image_bytes > 1_000_000)
-            #expect((level.level == "linux") == (level.sites_rewritten == 0), "\(level.level)")
+            #expect(level.status == 0 && !level.pgo && level.imageBytes > 1_000_000)
+            #expect((level.level == "linux") == (level.sitesRewritten == 0), "\(level.level)")
             // syscall-bench is a libc program: most of its sites are musl's.
-            #expect(level.sites_by_origin.values.reduce(0, +) == level.sites_rewritten, "\(level.level)")
-            #expect(level.level == "linux" || level.sites_by_origin["libc", default: 0] > level.sites_by_origin["app", default: 0])
+            #expect(level.sitesByOrigin.values.reduce(0, +) == level.sitesRewritten, "\(level.level)")
+            #expect(
+                level.level == "linux"
+                    || level.sitesByOrigin["libc", default: 0] > level.sitesByOrigin["app", default: 0])
         }
 
         let lines = first.stdout.split(separator: "\n").map(String.init)

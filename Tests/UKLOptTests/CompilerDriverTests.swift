@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// `ukl-opt cc`'s command-line handling, in process; and, with musl built,
@@ -9,8 +10,10 @@ import Testing
         #expect(try CompilerDriver(arguments: ["-O2", "-c", "x.c", "-o", "x.o"]).mode == .compile)
         #expect(try CompilerDriver(arguments: ["-E", "x.c"]).mode == .preprocess)
         #expect(try CompilerDriver(arguments: ["--version"]).mode == .query)
-        let link = try CompilerDriver(arguments: ["-O2", "x.o", "y.c", "-L", "lib", "-Llib2", "-lfoo", "-l", "m",
-                                                  "-Wl,--gc-sections", "-o", "app", "-pthread", "z.a"])
+        let link = try CompilerDriver(arguments: [
+            "-O2", "x.o", "y.c", "-L", "lib", "-Llib2", "-lfoo", "-l", "m",
+            "-Wl,--gc-sections", "-o", "app", "-pthread", "z.a",
+        ])
         #expect(link.mode == .link)
         #expect(link.objects == ["x.o", "z.a"])
         #expect(link.sources == ["y.c"])
@@ -39,7 +42,10 @@ import Testing
         }
         let result = try Fixtures.ukl("cc", "-c", option, "x.c")
         #expect(result.status == 1)
-        #expect(result.stderr == "ukl-opt: error: \(option): \(try #require(AppABI.forbiddenOption(option))); ukl-opt cc cannot build with it\n")
+        #expect(
+            result.stderr
+                == "ukl-opt: error: \(option): \(try #require(AppABI.forbiddenOption(option))); ukl-opt cc cannot build with it\n"
+        )
     }
 
     @Test func theKernelCodeModelIsFine() throws {
@@ -47,7 +53,13 @@ import Testing
     }
 
     @Test func assemblyAndMissingInputsAreInputErrors() throws {
-        #expect(throws: UKLError.input(file: "start.s", reason: "assembly cannot become bitcode, so apply could not rewrite its syscalls; write it as C with inline asm")) {
+        #expect(
+            throws: UKLError.input(
+                file: "start.s",
+                reason:
+                    "assembly cannot become bitcode, so apply could not rewrite its syscalls; write it as C with inline asm"
+            )
+        ) {
             try CompilerDriver(arguments: ["start.s", "-o", "app"])
         }
         #expect(throws: UKLError.input(file: "ukl-opt cc", reason: "no input files")) {
@@ -74,7 +86,9 @@ import Testing
         #expect(sites.contains { $0.name == "rt_sigreturn" || $0.function == "__restore_rt" })
         // Only syscall(number), whose number is not a constant, stays dynamic:
         // libc's other wrappers fold into constant-number sites.
-        #expect(sites.filter { $0.number == nil && $0.origin != "libc-asm" }.count == 1, "\(sites.filter { $0.number == nil })")
+        #expect(
+            sites.filter { $0.number == nil && $0.origin != "libc-asm" }.count == 1,
+            "\(sites.filter { $0.number == nil })")
         // Nothing else enters the kernel: every syscall instruction in the code is a site.
         let object = dir.appendingPathComponent("app.o").path
         try TargetMachine(triple: module.triple).emit(module, to: object)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// The contract and the kernel patches must agree: every symbol a tier may
@@ -26,8 +27,9 @@ import Testing
     @Test func everyContractSymbolIsDefinedByThePatches() throws {
         let contract = try Contract.load()
         #expect(patches.contains("SYM_CODE_START(\(contract.entry))"))
-        #expect(patches.contains("long ukl_nss##name(") && patches.contains("long ukl_bypass##name("),
-                "per-syscall entries are generated from SYSCALL_DEFINE")
+        #expect(
+            patches.contains("long ukl_nss##name(") && patches.contains("long ukl_bypass##name("),
+            "per-syscall entries are generated from SYSCALL_DEFINE")
         for rule in contract.tiers.values {
             for symbol in [rule.dynamic].compactMap({ $0 }) + Array(rule.shortcuts.values) {
                 #expect(patches.contains("+long \(symbol)("), "\(symbol)")

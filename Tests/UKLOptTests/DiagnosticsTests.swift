@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// Bad input is one line naming the file and the cause, exit status 1, and no
 /// output file left behind.
 @Suite struct DiagnosticsTests {
-    func expectRejected(_ input: String, saying reason: String, level: String = "base",
-                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectRejected(
+        _ input: String, saying reason: String, level: String = "base",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let output = try Fixtures.scratch().appendingPathComponent("out.bc").path
         let result = try Fixtures.ukl("apply", "--level", level, input, "-o", output)
         #expect(result.status == 1, "\(result.stderr)", sourceLocation: sourceLocation)
@@ -15,7 +18,8 @@ import Testing
         #expect(result.stderr.hasPrefix("ukl-opt: error: \(input): "), sourceLocation: sourceLocation)
         #expect(result.stderr.contains(reason), "\(result.stderr)", sourceLocation: sourceLocation)
         #expect(!FileManager.default.fileExists(atPath: output), "partial output left", sourceLocation: sourceLocation)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (output as NSString).deletingLastPathComponent)
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: (output as NSString).deletingLastPathComponent)
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)", sourceLocation: sourceLocation)
     }
 
@@ -66,7 +70,8 @@ import Testing
     }
 
     @Test func linuxLevelRewritesNothing() throws {
-        let result = try Fixtures.ukl("apply", "--level", "linux", try Fixtures.bitcode("raw_syscalls.c"), "-o", "/dev/null")
+        let result = try Fixtures.ukl(
+            "apply", "--level", "linux", try Fixtures.bitcode("raw_syscalls.c"), "-o", "/dev/null")
         #expect(result.status != 0)
         #expect(result.stderr.contains("--level linux rewrites nothing"))
     }
@@ -84,13 +89,16 @@ import Testing
     @Test func anUnknownLevelIsBadInputBeforeAnyWork() throws {
         let result = try Fixtures.ukl("compare", "--levels", "linux,bse", "--quiet")
         #expect(result.status == 1)
-        #expect(result.stderr == "ukl-opt: error: --levels: unknown level 'bse' (have: linux, base, bypass, nss, shortcut)\n")
+        #expect(
+            result.stderr
+                == "ukl-opt: error: --levels: unknown level 'bse' (have: linux, base, bypass, nss, shortcut)\n")
     }
 
     @Test func textIRWorksLikeBitcode() throws {
         let dir = try Fixtures.scratch()
         let text = dir.appendingPathComponent("app.ll").path
-        let result = try Fixtures.ukl("apply", "--level", "nss", try Fixtures.bitcode("raw_syscalls.c"), "-S", "-o", text)
+        let result = try Fixtures.ukl(
+            "apply", "--level", "nss", try Fixtures.bitcode("raw_syscalls.c"), "-S", "-o", text)
         #expect(result.status == 0)
         let again = try Fixtures.ukl("inspect", text)
         #expect(again.status == 0)

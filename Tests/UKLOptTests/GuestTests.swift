@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// `ukl-opt run`: build an image, boot it under QEMU, report what the
@@ -12,13 +13,13 @@ import Testing
         let status: Int?
         let output: String
         let failure: String?
-        let emulator_seconds: Double
+        let emulatorSeconds: Double
         let ops: [String: Int]?
     }
 
     func run(_ level: String, _ app: String) throws -> (Fixtures.Result, Run?) {
         let result = try Fixtures.ukl("run", "--quiet", "--json", "--level", level, "--app", app, "--timeout", "240")
-        return (result, try? JSONDecoder().decode(Run.self, from: Data(result.stdout.utf8)))
+        return (result, try? Fixtures.decoder.decode(Run.self, from: Data(result.stdout.utf8)))
     }
 
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
@@ -39,7 +40,8 @@ import Testing
         for level in Level.allCases {
             let (result, report) = try run(level.rawValue, app)
             #expect(result.status == 0, "\(level): \(result.stderr)")
-            #expect(report?.output == "sort:ok malloc:ok errno:No such file or directory pipe:ok file:ok tcp:ok "
+            #expect(
+                report?.output == "sort:ok malloc:ok errno:No such file or directory pipe:ok file:ok tcp:ok "
                     + "signal:ok jmp:ok math:1.4142/2.0 syscall:ok tls:6 env:/\natexit:ok", "\(level)")
         }
     }
@@ -51,7 +53,8 @@ import Testing
     func twoBootsSeeTheSameGuest() throws {
         let app = try Fixtures.cc("entropy.c")
         for level in [Level.linux, .base] {
-            let first = try run(level.rawValue, app).1, second = try run(level.rawValue, app).1
+            let first = try run(level.rawValue, app).1
+            let second = try run(level.rawValue, app).1
             #expect(first?.status == 0 && second?.status == 0, "\(level): \(first?.failure ?? second?.failure ?? "")")
             #expect(first?.output.hasPrefix("tsc ") == true, "\(level): \(first?.output ?? "")")
             #expect(first?.output == second?.output, "\(level)")
@@ -74,7 +77,9 @@ import Testing
     func echoServerAnswersAHostClientAtBase() throws {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: Fixtures.tool)
-        server.arguments = ["run", "--quiet", "--level", "base", "--app", "echo", "--forward", "5555", "--timeout", "300"]
+        server.arguments = [
+            "run", "--quiet", "--level", "base", "--app", "echo", "--forward", "5555", "--timeout", "300",
+        ]
         let out = Pipe()
         server.standardOutput = out
         server.standardError = FileHandle.nullDevice

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// The image cache: keys that follow every input, and a bounded size.
@@ -29,8 +30,8 @@ struct ImageCacheTests {
         }
         for index in 0..<12 { try make("base-\(index)", age: Double(index) * 60) }
         try make("linux-old", age: 86_400)
-        try make("base-x.tmp-\(getpid())", age: 0)           // a build in progress: this process
-        try make("base-y.tmp-\(Int32.max - 1)", age: 0)      // a build whose process is gone
+        try make("base-x.tmp-\(getpid())", age: 0)  // a build in progress: this process
+        try make("base-y.tmp-\(Int32.max - 1)", age: 0)  // a build whose process is gone
 
         ImageBuilder.prune(cache, level: .base)
 

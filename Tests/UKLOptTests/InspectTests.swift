@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 @Suite struct InspectTests {
@@ -7,14 +8,15 @@ import Testing
         let module = try Module.load(try Fixtures.bitcode("raw_syscalls.c"))
         let sites = try Rewriter.load().sites(in: module)
         let found = sites.map { "\($0.function) \($0.via.rawValue) \($0.label)" }
-        #expect(found == [
-            "say asm write",
-            "parent asm getppid",
-            "any asm dynamic",
-            "wrapped wrapper getpid",
-            "main asm write",
-            "main asm getppid",
-        ])
+        #expect(
+            found == [
+                "say asm write",
+                "parent asm getppid",
+                "any asm dynamic",
+                "wrapped wrapper getpid",
+                "main asm write",
+                "main asm getppid",
+            ])
         #expect(sites.first { $0.function == "any" }?.number == nil)
         #expect(sites.first { $0.function == "parent" }?.number == 110)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UKLOpt
 
 /// `ukl-opt lto` on a real kernel tree: Debian's Linux 6.1 with our UKL patch
@@ -17,7 +18,9 @@ import Testing
     }
 
     /// lto → relink into a bzImage → boot under QEMU with `initFile` as /init.
-    func boot(app: String, initFile: String, in dir: URL) throws -> (lto: LTO.Report, object: String, console: Fixtures.Result) {
+    func boot(
+        app: String, initFile: String, in dir: URL
+    ) throws -> (lto: LTO.Report, object: String, console: Fixtures.Result) {
         let kernel = try #require(Self.kernel)
         let object = dir.appendingPathComponent("vmlinux.o").path
         let reportPath = dir.appendingPathComponent("lto.json").path
@@ -26,12 +29,15 @@ import Testing
         let report = try JSONDecoder().decode(LTO.Report.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
 
         let bzImage = dir.appendingPathComponent("bzImage").path
-        let relink = try Fixtures.run(Self.scripts.appendingPathComponent("relink-bzimage.sh").path, [kernel, object, bzImage])
+        let relink = try Fixtures.run(
+            Self.scripts.appendingPathComponent("relink-bzimage.sh").path, [kernel, object, bzImage])
         try #require(relink.status == 0, "\(relink.stderr)")
         let initramfs = dir.appendingPathComponent("init.cpio").path
-        let pack = try Fixtures.run(Self.scripts.appendingPathComponent("make-initramfs.sh").path, [kernel, initFile, initramfs])
+        let pack = try Fixtures.run(
+            Self.scripts.appendingPathComponent("make-initramfs.sh").path, [kernel, initFile, initramfs])
         try #require(pack.status == 0, "\(pack.stderr)")
-        let console = try Fixtures.run(Self.scripts.appendingPathComponent("boot-qemu.sh").path, [bzImage, initramfs, "120"])
+        let console = try Fixtures.run(
+            Self.scripts.appendingPathComponent("boot-qemu.sh").path, [bzImage, initramfs, "120"])
         return (report, object, console)
     }
 
@@ -39,7 +45,8 @@ import Testing
     func ltoInlinesKernelCodeAndTheImageBoots() throws {
         let dir = try Fixtures.scratch()
         let initSource = Self.scripts.appendingPathComponent("initramfs/init.c").path
-        let (report, object, console) = try boot(app: try Fixtures.bitcode("kernel_calls.c"), initFile: initSource, in: dir)
+        let (report, object, console) = try boot(
+            app: try Fixtures.bitcode("kernel_calls.c"), initFile: initSource, in: dir)
         #expect(report.kernelModules > 700)
         #expect(report.libraryModules > 0, "lib.a members are pulled in as needed")
         #expect(report.appToKernelCalls == 1)
@@ -73,8 +80,9 @@ import Testing
         let lines = console.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map(String.init)
         // Its data (a literal in the kernel image) and its stack (argv) reach write().
         // (The first line it writes follows SeaBIOS's terminal escapes on the console.)
-        let hello = try #require(lines.firstIndex { $0.hasSuffix("hello from the application") },
-                                 "\(console.stdout.suffix(2000))")
+        let hello = try #require(
+            lines.firstIndex { $0.hasSuffix("hello from the application") },
+            "\(console.stdout.suffix(2000))")
         #expect(lines[hello + 1] == "/init")
         #expect(lines.contains("ukl: application exited with status 42"))
     }

@@ -25,8 +25,11 @@ public struct Comparison: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case level, pgo, ops, status, output, failure, inlined
-            case imageBytes = "image_bytes", sitesRewritten = "sites_rewritten", sitesByOrigin = "sites_by_origin"
-            case buildSeconds = "build_seconds", emulatorSeconds = "emulator_seconds"
+            case imageBytes = "image_bytes"
+            case sitesRewritten = "sites_rewritten"
+            case sitesByOrigin = "sites_by_origin"
+            case buildSeconds = "build_seconds"
+            case emulatorSeconds = "emulator_seconds"
         }
     }
 
@@ -37,22 +40,29 @@ public struct Comparison: Codable, Sendable {
 
     /// Builds (or reuses) each level's image and boots it. A level whose
     /// guest fails is recorded with its failure; the others still run.
-    public static func run(levels: [Level], app spec: String, timeout: Double = 300,
-                           progress: @escaping (String) -> Void = { _ in }) throws -> Comparison {
+    public static func run(
+        levels: [Level], app spec: String, timeout: Double = 300,
+        progress: @escaping (String) -> Void = { _ in }
+    ) throws -> Comparison {
         var entries: [Entry] = []
         for (index, level) in levels.enumerated() {
             let step = "[\(index + 1)/\(levels.count)] "
-            let (directory, image, _) = try ImageBuilder.cachedImage(level: level, app: spec, progress: { progress(step + $0) })
+            let (directory, image, _) = try ImageBuilder.cachedImage(
+                level: level, app: spec, progress: { progress(step + $0) })
             progress(step + "\(level.rawValue): booting under QEMU (icount)")
             let result = try Guest.boot(directory, timeout: timeout)
-            progress(step + "\(level.rawValue): " + (result.failure == nil
-                ? "exit status \(result.status ?? -1), \(result.emulatorSeconds) s emulator wall time"
-                : "failed"))
-            entries.append(Entry(level: level, pgo: false, ops: result.ops ?? [:], imageBytes: image.imageBytes,
-                                 sitesRewritten: image.sitesRewritten, sitesByOrigin: image.sitesByOrigin,
-                                 inlined: image.inlined,
-                                 buildSeconds: image.buildSeconds, emulatorSeconds: result.emulatorSeconds,
-                                 status: result.status, output: result.output, failure: result.failure))
+            progress(
+                step + "\(level.rawValue): "
+                    + (result.failure == nil
+                        ? "exit status \(result.status ?? -1), \(result.emulatorSeconds) s emulator wall time"
+                        : "failed"))
+            entries.append(
+                Entry(
+                    level: level, pgo: false, ops: result.ops ?? [:], imageBytes: image.imageBytes,
+                    sitesRewritten: image.sitesRewritten, sitesByOrigin: image.sitesByOrigin,
+                    inlined: image.inlined,
+                    buildSeconds: image.buildSeconds, emulatorSeconds: result.emulatorSeconds,
+                    status: result.status, output: result.output, failure: result.failure))
         }
         return Comparison(app: AppBuilder.name(of: spec), levels: entries)
     }
@@ -76,7 +86,8 @@ public struct Comparison: Codable, Sendable {
     /// `entry`'s ticks for `op` over linux's, when both were measured.
     public func ratio(_ op: String, _ entry: Entry) -> Double? {
         guard let linux = levels.first(where: { $0.level == .linux })?.ops[op], linux > 0,
-              let ticks = entry.ops[op] else { return nil }
+            let ticks = entry.ops[op]
+        else { return nil }
         return Double(ticks) / Double(linux)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 internal import CLLVMBridge
+import Foundation
 
 /// Turns `--app NAME|APP.c|APP.bc` into one application bitcode module, the
 /// very same at every level: a bundled app (apps/NAME/*.c) or a C file is
@@ -13,12 +13,18 @@ public enum AppBuilder {
     }
 
     /// The application bitcode for `spec`, written into `work` unless it is a bitcode file.
-    public static func bitcode(_ spec: String, in work: URL) throws -> String {
+    public static func bitcode(
+        _ spec: String, in work: URL, progress: @escaping (String) -> Void = { _ in }
+    ) throws
+        -> String
+    {
         if spec.hasSuffix(".bc") || spec.hasSuffix(".ll") {
             let module = try Module.load(spec)
             guard let start = LLVMGetNamedFunction(module.handle, "ukl_start"), !start.isDeclaration else {
-                throw UKLError.input(file: spec, reason: "not an application linked by 'ukl-opt cc' (no ukl_start); "
-                                     + "link it with 'ukl-opt cc FILES... -o APP.bc'")
+                throw UKLError.input(
+                    file: spec,
+                    reason: "not an application linked by 'ukl-opt cc' (no ukl_start); "
+                        + "link it with 'ukl-opt cc FILES... -o APP.bc'")
             }
             return spec
         }
@@ -30,12 +36,17 @@ public enum AppBuilder {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             sources = files.filter { $0.hasSuffix(".c") }.sorted().map { directory.appendingPathComponent($0).path }
             if sources.isEmpty {
-                let known = (try? FileManager.default.contentsOfDirectory(atPath: DataDirectory.file("apps").path)) ?? []
-                throw UKLError.input(file: spec, reason: "no such bundled app (have: \(known.filter { $0 != "runtime" }.sorted().joined(separator: ", ")))")
+                let known =
+                    (try? FileManager.default.contentsOfDirectory(atPath: DataDirectory.file("apps").path)) ?? []
+                throw UKLError.input(
+                    file: spec,
+                    reason:
+                        "no such bundled app (have: \(known.filter { $0 != "runtime" }.sorted().joined(separator: ", ")))"
+                )
             }
         }
         let output = work.appendingPathComponent("app.bc").path
-        let status = try CompilerDriver(arguments: sources + ["-o", output]).run()
+        let status = try CompilerDriver(arguments: sources + ["-o", output]).run(progress: progress)
         if status != 0 {
             throw UKLError.input(file: sources[0], reason: "does not compile (clang-19's messages above)")
         }

@@ -37,7 +37,8 @@ public enum Guest {
 
     public static func boot(_ imageDirectory: String, timeout: Double = 120, forwards: [Int] = []) throws -> Result {
         let image = URL(fileURLWithPath: imageDirectory)
-        for file in ["bzImage", "initramfs.cpio"] where !FileManager.default.fileExists(atPath: image.appendingPathComponent(file).path) {
+        for file in ["bzImage", "initramfs.cpio"]
+        where !FileManager.default.fileExists(atPath: image.appendingPathComponent(file).path) {
             throw UKLError.input(file: imageDirectory, reason: "no \(file): not an image built by 'ukl-opt build'")
         }
         let work = try Scratch.directory("guest")
@@ -59,14 +60,16 @@ public enum Guest {
         // host-timed moments, and the driver spins until it does, so the
         // guest clock drifted by about 20,000 ticks from boot to main. No IPv6
         // on the user network: router solicitations would draw replies.
-        process.arguments = ["qemu-system-x86_64", "-display", "none", "-monitor", "none", "-no-reboot",
-                             "-m", "512M", "-cpu", "max,-rdrand,-rdseed", "-icount", "shift=0,sleep=off",
-                             "-seed", "1", "-rtc", "base=2026-01-01T00:00:00,clock=vm",
-                             "-serial", "file:\(consoleLog)", "-serial", "file:\(outputLog)",
-                             "-netdev", network, "-device", "virtio-net-pci,netdev=net0,ioeventfd=off",
-                             "-kernel", image.appendingPathComponent("bzImage").path,
-                             "-initrd", image.appendingPathComponent("initramfs.cpio").path,
-                             "-append", "console=ttyS0 panic=-1 oops=panic quiet"]
+        process.arguments = [
+            "qemu-system-x86_64", "-display", "none", "-monitor", "none", "-no-reboot",
+            "-m", "512M", "-cpu", "max,-rdrand,-rdseed", "-icount", "shift=0,sleep=off",
+            "-seed", "1", "-rtc", "base=2026-01-01T00:00:00,clock=vm",
+            "-serial", "file:\(consoleLog)", "-serial", "file:\(outputLog)",
+            "-netdev", network, "-device", "virtio-net-pci,netdev=net0,ioeventfd=off",
+            "-kernel", image.appendingPathComponent("bzImage").path,
+            "-initrd", image.appendingPathComponent("initramfs.cpio").path,
+            "-append", "console=ttyS0 panic=-1 oops=panic quiet",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let started = Date()
@@ -82,8 +85,10 @@ public enum Guest {
             usleep(50_000)
         }
         let seconds = (Date().timeIntervalSince(started) * 100).rounded() / 100
-        let console = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: consoleLog))) ?? Data(), as: UTF8.self)
-            .replacingOccurrences(of: "\r", with: "")
+        let console = String(
+            decoding: (try? Data(contentsOf: URL(fileURLWithPath: consoleLog))) ?? Data(), as: UTF8.self
+        )
+        .replacingOccurrences(of: "\r", with: "")
         let output = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outputLog))) ?? Data(), as: UTF8.self)
         let status = console.split(separator: "\n").compactMap { line -> Int? in
             guard let range = line.range(of: "ukl: application exited with status ") else { return nil }
@@ -91,7 +96,9 @@ public enum Guest {
         }.last
         var failure: String?
         let tail = console.split(separator: "\n").suffix(40).joined(separator: "\n")
-        if let crash = ["Kernel panic", "Oops", "BUG:", "general protection fault", "double fault"].first(where: console.contains) {
+        if let crash = ["Kernel panic", "Oops", "BUG:", "general protection fault", "double fault"].first(
+            where: console.contains)
+        {
             failure = "the guest crashed (\(crash)); console tail:\n\(tail)"
         } else if timedOut {
             failure = "the guest did not power off within \(Int(timeout)) s; console tail:\n\(tail)"

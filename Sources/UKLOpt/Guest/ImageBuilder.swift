@@ -1,5 +1,5 @@
-import Foundation
 internal import CLLVMBridge
+import Foundation
 
 /// A bootable image: a directory with `bzImage`, `initramfs.cpio` and
 /// `image.json` (what went into it).
@@ -15,14 +15,16 @@ public struct Image: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case level, app, inlined
-        case imageBytes = "image_bytes", sitesRewritten = "sites_rewritten", sitesByOrigin = "sites_by_origin"
+        case imageBytes = "image_bytes"
+        case sitesRewritten = "sites_rewritten"
+        case sitesByOrigin = "sites_by_origin"
         case buildSeconds = "build_seconds"
     }
 
     public static func load(_ directory: String) throws -> Image {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("image.json").path
         guard let data = FileManager.default.contents(atPath: path),
-              let image = try? JSONDecoder().decode(Image.self, from: data)
+            let image = try? JSONDecoder().decode(Image.self, from: data)
         else { throw UKLError.input(file: directory, reason: "not an image built by 'ukl-opt build'") }
         return image
     }
@@ -33,8 +35,10 @@ public struct Image: Codable, Sendable {
 /// into the kernel with `lto`, and start it from the `\177UKL` marker.
 public enum ImageBuilder {
     /// Builds the image for `level` and `spec` into the directory `output`.
-    public static func build(level: Level, app spec: String, output: String,
-                             progress: @escaping (String) -> Void = { _ in }) throws -> Image {
+    public static func build(
+        level: Level, app spec: String, output: String,
+        progress: @escaping (String) -> Void = { _ in }
+    ) throws -> Image {
         let (cached, image, _) = try cachedImage(level: level, app: spec, progress: progress)
         let staging = output + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
@@ -53,23 +57,29 @@ public enum ImageBuilder {
     /// an image from the very same inputs is there: the kernel build, the
     /// application's bitcode, the level, the data files a build reads and
     /// this ukl-opt binary. `reused` says which.
-    public static func cachedImage(level: Level, app spec: String,
-                                   progress: @escaping (String) -> Void = { _ in })
+    public static func cachedImage(
+        level: Level, app spec: String,
+        progress: @escaping (String) -> Void = { _ in }
+    )
         throws -> (directory: String, image: Image, reused: Bool)
     {
         let started = Date()
-        progress("\(level.rawValue): kernel (scripts/kernel-build.sh, cached)")
-        let kernel = try KernelBuild.ensure(progress: { _ in })
+        progress("\(level.rawValue): kernel (scripts/kernel-build.sh)")
+        // A first build takes minutes: its progress (step, elapsed time) shows.
+        let kernel = try KernelBuild.ensure(progress: { progress("\(level.rawValue): \($0)") })
         let work = try Scratch.directory("build")
         defer { try? FileManager.default.removeItem(at: work) }
         progress("\(level.rawValue): compiling \(spec)")
-        let bitcode = try AppBuilder.bitcode(spec, in: work)
+        let bitcode = try AppBuilder.bitcode(spec, in: work, progress: { progress("\(level.rawValue): \($0)") })
 
-        let inputs = try ["kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt",
-                          "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "scripts/kernel-env.sh",
-                          "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh"].map { try DataDirectory.file($0).path }
-        let key = try Cache.key(strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity],
-                                files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs)
+        let inputs = try [
+            "kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt",
+            "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "scripts/kernel-env.sh",
+            "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh",
+        ].map { try DataDirectory.file($0).path }
+        let key = try Cache.key(
+            strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity],
+            files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs)
         let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
         if let image = try? Image.load(directory.path) {
             progress("\(level.rawValue): image unchanged, reusing \(directory.path)")
@@ -82,7 +92,8 @@ public enum ImageBuilder {
         let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        var sites = 0, inlined = 0
+        var sites = 0
+        var inlined = 0
         var sitesByOrigin: [String: Int] = [:]
         let initFile: String
         let scripts = try DataDirectory.file("scripts")
@@ -90,8 +101,9 @@ public enum ImageBuilder {
             if level == .linux {
                 progress("linux: linking a static /init")
                 initFile = try linkStaticInit(bitcode, in: work)
-                try FileManager.default.copyItem(atPath: kernel + "/arch/x86/boot/bzImage",
-                                                 toPath: staging.appendingPathComponent("bzImage").path)
+                try FileManager.default.copyItem(
+                    atPath: kernel + "/arch/x86/boot/bzImage",
+                    toPath: staging.appendingPathComponent("bzImage").path)
             } else {
                 progress("\(level.rawValue): rewriting syscall sites")
                 let module = try Module.load(bitcode)
@@ -101,24 +113,32 @@ public enum ImageBuilder {
                 let rewritten = work.appendingPathComponent("app.\(level.rawValue).bc").path
                 try module.write(to: rewritten)
                 let object = work.appendingPathComponent("vmlinux.o").path
-                let lto = try LTO.run(.init(kernel: kernel, apps: [rewritten], output: object,
-                                            pipeline: try LTO.pipeline(named: "lto"),
-                                            progress: { progress("\(level.rawValue): lto: \($0)") }))
+                let lto = try LTO.run(
+                    .init(
+                        kernel: kernel, apps: [rewritten], output: object,
+                        pipeline: try LTO.pipeline(named: "lto"),
+                        progress: { progress("\(level.rawValue): lto: \($0)") }))
                 inlined = lto.inlined
                 for warning in lto.warnings { progress("\(level.rawValue): lto: warning: \(warning)") }
                 try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
                 try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))
                 progress("\(level.rawValue): relinking the kernel")
-                try Shell.run(scripts.appendingPathComponent("relink-bzimage.sh").path,
-                              [kernel, object, staging.appendingPathComponent("bzImage").path])
+                try Shell.run(
+                    scripts.appendingPathComponent("relink-bzimage.sh").path,
+                    [kernel, object, staging.appendingPathComponent("bzImage").path])
                 initFile = try DataDirectory.file("kernel-shortcuts/ukl-init").path
             }
-            try Shell.run(scripts.appendingPathComponent("make-initramfs.sh").path,
-                          [kernel, initFile, staging.appendingPathComponent("initramfs.cpio").path])
-            let bytes = try (FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent("bzImage").path)[.size] as? Int) ?? 0
-            let image = Image(level: level, app: AppBuilder.name(of: spec), imageBytes: bytes,
-                              sitesRewritten: sites, sitesByOrigin: sitesByOrigin, inlined: inlined,
-                              buildSeconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
+            try Shell.run(
+                scripts.appendingPathComponent("make-initramfs.sh").path,
+                [kernel, initFile, staging.appendingPathComponent("initramfs.cpio").path])
+            let bytes =
+                try
+                (FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent("bzImage").path)[.size]
+                as? Int) ?? 0
+            let image = Image(
+                level: level, app: AppBuilder.name(of: spec), imageBytes: bytes,
+                sitesRewritten: sites, sitesByOrigin: sitesByOrigin, inlined: inlined,
+                buildSeconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
             try? FileManager.default.removeItem(at: directory)
             try FileManager.default.moveItem(at: staging, to: directory)
@@ -141,7 +161,7 @@ public enum ImageBuilder {
         let names = (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names {
             guard let range = name.range(of: ".tmp-", options: .backwards),
-                  let pid = Int32(name[range.upperBound...]), kill(pid, 0) != 0, errno == ESRCH
+                let pid = Int32(name[range.upperBound...]), kill(pid, 0) != 0, errno == ESRCH
             else { continue }
             try? manager.removeItem(at: directory.appendingPathComponent(name))
         }
@@ -161,8 +181,12 @@ public enum ImageBuilder {
         let object = work.appendingPathComponent("init.o").path
         try TargetMachine(triple: module.triple, flavor: .user).emit(module, to: object)
         let output = work.appendingPathComponent("init").path
-        try Shell.run("ld.lld-19", ["-static", "-nostdlib", "-e", "_start", "--gc-sections", "-z", "noexecstack",
-                                    "-o", output, object])
+        try Shell.run(
+            "ld.lld-19",
+            [
+                "-static", "-nostdlib", "-e", "_start", "--gc-sections", "-z", "noexecstack",
+                "-o", output, object,
+            ])
         return output
     }
 }

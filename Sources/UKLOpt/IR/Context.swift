@@ -9,18 +9,20 @@ final class Context {
 
     init() {
         ref = LLVMContextCreate()
-        LLVMContextSetDiagnosticHandler(ref, { info, opaque in
-            guard let info, let opaque else { return }
-            let sink = Unmanaged<DiagnosticSink>.fromOpaque(opaque).takeUnretainedValue()
-            let text = LLVMGetDiagInfoDescription(info)
-            defer { LLVMDisposeMessage(text) }
-            let severity = LLVMGetDiagInfoSeverity(info)
-            if severity == LLVMDSError {
-                sink.errors.append(text.map { String(cString: $0) } ?? "unknown error")
-            } else if severity == LLVMDSWarning {
-                sink.warnings.append(text.map { String(cString: $0) } ?? "")
-            }
-        }, Unmanaged.passUnretained(sink).toOpaque())
+        LLVMContextSetDiagnosticHandler(
+            ref,
+            { info, opaque in
+                guard let info, let opaque else { return }
+                let sink = Unmanaged<DiagnosticSink>.fromOpaque(opaque).takeUnretainedValue()
+                let text = LLVMGetDiagInfoDescription(info)
+                defer { LLVMDisposeMessage(text) }
+                let severity = LLVMGetDiagInfoSeverity(info)
+                if severity == LLVMDSError {
+                    sink.errors.append(text.map { String(cString: $0) } ?? "unknown error")
+                } else if severity == LLVMDSWarning {
+                    sink.warnings.append(text.map { String(cString: $0) } ?? "")
+                }
+            }, Unmanaged.passUnretained(sink).toOpaque())
     }
 
     deinit { LLVMContextDispose(ref) }

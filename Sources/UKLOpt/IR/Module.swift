@@ -1,5 +1,5 @@
-import Foundation
 internal import CLLVMBridge
+import Foundation
 
 /// Owns one LLVM module (and keeps its context alive). Linking a module into
 /// another consumes it: after `link(into:)` this object no longer owns anything.
@@ -89,10 +89,13 @@ public final class Module {
             return String(cString: text)
         }
         guard let producer, producer.hasPrefix("LLVM"),
-              let major = Int(producer.dropFirst(4).prefix { $0.isNumber }) else { return }
+            let major = Int(producer.dropFirst(4).prefix { $0.isNumber })
+        else { return }
         if major > readerMajor {
-            throw UKLError.input(file: name, reason: "bitcode produced by LLVM \(producer.dropFirst(4)), newer than "
-                                 + "this tool's LLVM \(readerMajor); compile it with clang-19")
+            throw UKLError.input(
+                file: name,
+                reason: "bitcode produced by LLVM \(producer.dropFirst(4)), newer than "
+                    + "this tool's LLVM \(readerMajor); compile it with clang-19")
         }
     }
 
@@ -108,7 +111,8 @@ public final class Module {
             }
         }
         if bitcode && message.contains("Unknown attribute kind")
-            || message.contains("Invalid record") && message.contains("Producer") {
+            || message.contains("Invalid record") && message.contains("Producer")
+        {
             return "bitcode from a newer LLVM than \(reader)? compile it with clang-19 (\(message))"
         }
         return bitcode ? "malformed bitcode: \(message)" : message

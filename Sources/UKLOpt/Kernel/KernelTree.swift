@@ -15,12 +15,13 @@ struct KernelTree {
         root = URL(fileURLWithPath: path).standardizedFileURL
         let cmdFile = root.appendingPathComponent(".vmlinux.o.cmd").path
         guard FileManager.default.fileExists(atPath: root.appendingPathComponent("vmlinux.a").path) else {
-            throw UKLError.input(file: path, reason: "not a built kernel tree (no vmlinux.a); run scripts/kernel-build.sh")
+            throw UKLError.input(
+                file: path, reason: "not a built kernel tree (no vmlinux.a); run scripts/kernel-build.sh")
         }
         guard let text = try? String(contentsOfFile: cmdFile, encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: {
-                  $0.hasPrefix("cmd_vmlinux.o :=") || $0.hasPrefix("savedcmd_vmlinux.o :=")
-              })
+            let line = text.split(separator: "\n").first(where: {
+                $0.hasPrefix("cmd_vmlinux.o :=") || $0.hasPrefix("savedcmd_vmlinux.o :=")
+            })
         else {
             throw UKLError.input(file: cmdFile, reason: "missing or without the vmlinux.o command; was the tree built?")
         }
@@ -41,7 +42,8 @@ struct KernelTree {
 
     private static func words(of command: String, between start: String, and end: String) -> [String] {
         guard let from = command.range(of: " \(start) "),
-              let to = command.range(of: " \(end)", range: from.upperBound..<command.endIndex) else { return [] }
+            let to = command.range(of: " \(end)", range: from.upperBound..<command.endIndex)
+        else { return [] }
         return command[from.upperBound..<to.lowerBound].split(separator: " ").map(String.init)
     }
 
@@ -53,7 +55,8 @@ struct KernelTree {
     func command(inputs responseFile: String, output: String) -> String {
         var text = " " + command + " "
         if let from = text.range(of: " --whole-archive "),
-           let to = text.range(of: " --no-whole-archive ", range: from.upperBound..<text.endIndex) {
+            let to = text.range(of: " --no-whole-archive ", range: from.upperBound..<text.endIndex)
+        {
             text.replaceSubrange(from.lowerBound..<to.upperBound, with: " @\(responseFile) ")
         }
         text = text.replacingOccurrences(of: " vmlinux.o ", with: " \(output) ")

@@ -1,5 +1,5 @@
-import Foundation
 internal import CLLVMBridge
+import Foundation
 
 /// The link step of `ukl-opt cc`: the application's bitcode objects and
 /// archives, the runtime (apps/runtime/*.c) and the musl members they
@@ -50,8 +50,9 @@ public struct AppLinker {
             if data.starts(with: Array("!<arch>\n".utf8)) || data.starts(with: Array("!<thin>\n".utf8)) {
                 for member in try Archive.members(of: input) {
                     guard member.contents.isBitcode else {
-                        throw UKLError.input(file: "\(input)(\(member.name))",
-                                             reason: "not LLVM bitcode: compile it with 'ukl-opt cc -c'")
+                        throw UKLError.input(
+                            file: "\(input)(\(member.name))",
+                            reason: "not LLVM bitcode: compile it with 'ukl-opt cc -c'")
                     }
                     members.append((member, try ObjectSymbols(member.contents, name: "\(input)(\(member.name))"), .app))
                 }
@@ -62,12 +63,17 @@ public struct AppLinker {
             }
             whole.append(try loaded(data, name: input, origin: .app, context: context))
         }
-        guard !whole.isEmpty else { throw UKLError.input(file: inputs.first ?? "ukl-opt cc", reason: "no object files to link") }
+        guard !whole.isEmpty else {
+            throw UKLError.input(file: inputs.first ?? "ukl-opt cc", reason: "no object files to link")
+        }
 
         let work = try Scratch.directory("cc-link")
         defer { try? FileManager.default.removeItem(at: work) }
         for runtime in try compileRuntime(in: work) {
-            whole.append(try loaded(try Data(contentsOf: URL(fileURLWithPath: runtime)), name: runtime, origin: .runtime, context: context))
+            whole.append(
+                try loaded(
+                    try Data(contentsOf: URL(fileURLWithPath: runtime)), name: runtime, origin: .runtime,
+                    context: context))
         }
 
         for member in try Archive.members(of: musl.archive) {
@@ -108,8 +114,11 @@ public struct AppLinker {
         return destination
     }
 
-    private func loaded(_ data: Data, name: String, origin: Origin, context: Context) throws
-        -> (module: Module, symbols: ObjectSymbols) {
+    private func loaded(
+        _ data: Data, name: String, origin: Origin, context: Context
+    ) throws
+        -> (module: Module, symbols: ObjectSymbols)
+    {
         let module = try Module.load(data, name: name, context: context)
         tagSites(module, origin: origin)
         return (module, try ObjectSymbols(module.bitcode, name: name))
@@ -118,10 +127,13 @@ public struct AppLinker {
     /// The runtime's sources (apps/runtime/*.c), compiled to bitcode.
     private func compileRuntime(in work: URL) throws -> [String] {
         let directory = try DataDirectory.file("apps/runtime")
-        let sources = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".c") }.sorted()
+        let sources = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".c") }
+            .sorted()
         return try sources.map { name in
             let output = work.appendingPathComponent(name + ".bc").path
-            try Shell.run("clang-19", compileOptions + ["-c", "-emit-llvm", directory.appendingPathComponent(name).path, "-o", output])
+            try Shell.run(
+                "clang-19",
+                compileOptions + ["-c", "-emit-llvm", directory.appendingPathComponent(name).path, "-o", output])
             return output
         }
     }
@@ -164,9 +176,11 @@ public struct AppLinker {
                 && LLVMGetLinkage($0) != LLVMExternalWeakLinkage && LLVMGetFirstUse($0) != nil
         }.map(\.name)
         if !undefined.isEmpty {
-            throw UKLError.input(file: inputs[0], reason: "undefined reference\(undefined.count == 1 ? "" : "s") to "
-                                 + undefined.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
-                                 + (undefined.count > 5 ? " and \(undefined.count - 5) more" : ""))
+            throw UKLError.input(
+                file: inputs[0],
+                reason: "undefined reference\(undefined.count == 1 ? "" : "s") to "
+                    + undefined.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+                    + (undefined.count > 5 ? " and \(undefined.count - 5) more" : ""))
         }
     }
 
@@ -176,7 +190,10 @@ public struct AppLinker {
         for global in module.functions + module.globals + module.aliases where !global.isDeclaration {
             let name = global.name
             if name.isEmpty || name.hasPrefix("llvm.") || Self.entryPoints.contains(name)
-                || AppABI.libcalls.contains(name) { continue }
+                || AppABI.libcalls.contains(name)
+            {
+                continue
+            }
             LLVMSetLinkage(global, LLVMInternalLinkage)
             LLVMSetVisibility(global, LLVMDefaultVisibility)
         }

@@ -68,7 +68,11 @@ public struct CompilerDriver {
                 if Self.sourceSuffixes.contains(where: argument.hasSuffix) {
                     sources.append(argument)
                 } else if Self.assemblySuffixes.contains(where: argument.hasSuffix) {
-                    throw UKLError.input(file: argument, reason: "assembly cannot become bitcode, so apply could not rewrite its syscalls; write it as C with inline asm")
+                    throw UKLError.input(
+                        file: argument,
+                        reason:
+                            "assembly cannot become bitcode, so apply could not rewrite its syscalls; write it as C with inline asm"
+                    )
                 } else {
                     objects.append(argument)  // objects and archives, told apart by their bytes
                 }
@@ -86,7 +90,8 @@ public struct CompilerDriver {
     /// What clang-19 is given besides the user's options: musl's headers (then
     /// clang's own, for intrinsics and stdatomic.h), and the kernel's ABI.
     static func clangOptions(musl: Musl) throws -> (before: [String], after: [String]) {
-        let resource = try Shell.run("clang-19", ["-print-resource-dir"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let resource = try Shell.run("clang-19", ["-print-resource-dir"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return (["-O2", "-nostdinc", "-isystem", musl.include, "-isystem", resource + "/include"], AppABI.clangOptions)
     }
 
@@ -107,23 +112,30 @@ public struct CompilerDriver {
             defer { try? FileManager.default.removeItem(at: work) }
             var inputs: [String] = []
             for (index, source) in sources.enumerated() {
-                let object = work.appendingPathComponent("\(index)-\(URL(fileURLWithPath: source).lastPathComponent).o").path
-                let status = try Shell.passthrough("clang-19", before + compileOptions + after
-                                                   + ["-emit-llvm", "-c", source, "-o", object])
+                let object = work.appendingPathComponent("\(index)-\(URL(fileURLWithPath: source).lastPathComponent).o")
+                    .path
+                let status = try Shell.passthrough(
+                    "clang-19",
+                    before + compileOptions + after
+                        + ["-emit-llvm", "-c", source, "-o", object])
                 if status != 0 { return status }
                 inputs.append(object)
             }
             inputs += objects
             for library in libraries where !Musl.libraries.contains(library) {
                 let name = "lib\(library).a"
-                guard let found = searchPaths.map({ URL(fileURLWithPath: $0).appendingPathComponent(name).path })
-                    .first(where: { FileManager.default.fileExists(atPath: $0) })
+                guard
+                    let found = searchPaths.map({ URL(fileURLWithPath: $0).appendingPathComponent(name).path })
+                        .first(where: { FileManager.default.fileExists(atPath: $0) })
                 else {
-                    throw UKLError.input(file: "-l\(library)", reason: "cannot find \(name) in the -L directories (\(searchPaths.joined(separator: ", ")))")
+                    throw UKLError.input(
+                        file: "-l\(library)",
+                        reason: "cannot find \(name) in the -L directories (\(searchPaths.joined(separator: ", ")))")
                 }
                 inputs.append(found)
             }
-            try AppLinker(musl: musl, compileOptions: before + after).link(inputs, output: output ?? "a.out", progress: progress)
+            try AppLinker(musl: musl, compileOptions: before + after).link(
+                inputs, output: output ?? "a.out", progress: progress)
             return 0
         }
     }

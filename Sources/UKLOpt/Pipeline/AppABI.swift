@@ -13,7 +13,8 @@ enum AppABI {
     }
 
     static let flags: [FlagRule] = [
-        FlagRule(key: "Code Model", value: 2, option: "-mcmodel=kernel", why: "the code runs in the kernel's top 2 GiB"),
+        FlagRule(
+            key: "Code Model", value: 2, option: "-mcmodel=kernel", why: "the code runs in the kernel's top 2 GiB"),
         FlagRule(key: "PIC Level", value: nil, option: "-fno-pic", why: "the kernel is not position independent"),
         FlagRule(key: "PIE Level", value: nil, option: "-fno-pie", why: "the kernel is not position independent"),
     ]
@@ -32,14 +33,19 @@ enum AppABI {
     /// application keeps its definitions of these visible, and at the UKL
     /// levels the kernel's definition serves when it has one.
     static let libcalls: Set<String> = {
-        let math = ["acos", "asin", "atan", "atan2", "cbrt", "ceil", "copysign", "cos", "cosh", "exp", "exp2",
-                    "expm1", "fabs", "floor", "fma", "fmax", "fmin", "fmod", "frexp", "hypot", "ldexp", "log",
-                    "log10", "log1p", "log2", "lrint", "llrint", "lround", "llround", "modf", "nearbyint", "pow",
-                    "remainder", "rint", "round", "roundeven", "sin", "sincos", "sinh", "sqrt", "tan", "tanh", "trunc"]
-        return Set(math + math.map { $0 + "f" } + math.map { $0 + "l" }
-                   + ["memcpy", "memmove", "memset", "memcmp", "bcmp", "__stack_chk_fail",
-                      // Emulated TLS at the UKL levels (apps/runtime/emutls.c).
-                      "__emutls_get_address"])
+        let math = [
+            "acos", "asin", "atan", "atan2", "cbrt", "ceil", "copysign", "cos", "cosh", "exp", "exp2",
+            "expm1", "fabs", "floor", "fma", "fmax", "fmin", "fmod", "frexp", "hypot", "ldexp", "log",
+            "log10", "log1p", "log2", "lrint", "llrint", "lround", "llround", "modf", "nearbyint", "pow",
+            "remainder", "rint", "round", "roundeven", "sin", "sincos", "sinh", "sqrt", "tan", "tanh", "trunc",
+        ]
+        return Set(
+            math + math.map { $0 + "f" } + math.map { $0 + "l" }
+                + [
+                    "memcpy", "memmove", "memset", "memcmp", "bcmp", "__stack_chk_fail",
+                    // Emulated TLS at the UKL levels (apps/runtime/emutls.c).
+                    "__emutls_get_address",
+                ])
     }()
 
     /// Options that contradict the kernel's ABI, with the reason, by prefix.
@@ -62,8 +68,10 @@ enum AppABI {
     /// Why `option` cannot be used for an application, or nil when it can.
     static func forbiddenOption(_ option: String) -> String? {
         if option == "-mcmodel=kernel" { return nil }
-        return forbiddenOptions.first { option == $0.option || ($0.option.hasSuffix("=") && option.hasPrefix($0.option)) }
-            .map(\.why)
+        return forbiddenOptions.first {
+            option == $0.option || ($0.option.hasSuffix("=") && option.hasPrefix($0.option))
+        }
+        .map(\.why)
     }
 
     /// Throws the first violation, naming the file and the option to add.
@@ -75,7 +83,9 @@ enum AppABI {
                 let wanted = rule.value.map { "\($0)" } ?? "absent"
                 throw UKLError.input(
                     file: module.origin,
-                    reason: "module flag '\(rule.key)' is \(found), the kernel needs \(wanted) (\(rule.why)); compile with \(rule.option)")
+                    reason:
+                        "module flag '\(rule.key)' is \(found), the kernel needs \(wanted) (\(rule.why)); compile with \(rule.option)"
+                )
             }
         }
         // In ring 0 an interrupt pushes its frame on the current stack, so no
@@ -89,8 +99,9 @@ enum AppABI {
     /// where something else pushes there (interrupts in ring 0, an asm `call`).
     static func requireNoRedZone(_ function: LLVMValueRef, in module: Module) throws {
         if !module.context.hasFunctionAttribute(function, "noredzone") {
-            throw UKLError.input(file: module.origin,
-                                 reason: "function '\(function.name)' may use the red zone; compile with -mno-red-zone")
+            throw UKLError.input(
+                file: module.origin,
+                reason: "function '\(function.name)' may use the red zone; compile with -mno-red-zone")
         }
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 internal import CLLVMBridge
+import Foundation
 
 /// Whole-program LTO over application and kernel bitcode, producing the
 /// vmlinux.o the kernel's own `ld -r` step would, with the application inside.
@@ -12,8 +12,10 @@ public struct LTO {
         public var pipeline: String
         public var progress: (String) -> Void
 
-        public init(kernel: String, apps: [String], output: String, pipeline: String,
-                    progress: @escaping (String) -> Void = { _ in }) {
+        public init(
+            kernel: String, apps: [String], output: String, pipeline: String,
+            progress: @escaping (String) -> Void = { _ in }
+        ) {
             self.kernel = kernel
             self.apps = apps
             self.output = output
@@ -43,9 +45,13 @@ public struct LTO {
 
         enum CodingKeys: String, CodingKey {
             case pipeline, inlined, seconds, warnings
-            case kernelModules = "kernel_modules", libraryModules = "library_modules", objectFiles = "object_files"
-            case appModules = "app_modules", appToKernelCalls = "app_to_kernel_calls"
-            case appToKernelCallsAfter = "app_to_kernel_calls_after", inlinedCallees = "inlined_callees"
+            case kernelModules = "kernel_modules"
+            case libraryModules = "library_modules"
+            case objectFiles = "object_files"
+            case appModules = "app_modules"
+            case appToKernelCalls = "app_to_kernel_calls"
+            case appToKernelCallsAfter = "app_to_kernel_calls_after"
+            case inlinedCallees = "inlined_callees"
         }
     }
 
@@ -74,7 +80,8 @@ public struct LTO {
         clock.lap("apps")
 
         let tree = try KernelTree(options.kernel)
-        options.progress("reading \(tree.wholeArchives.joined(separator: " ")) and \(tree.libraries.joined(separator: " "))")
+        options.progress(
+            "reading \(tree.wholeArchives.joined(separator: " ")) and \(tree.libraries.joined(separator: " "))")
         let inputs = try KernelInputs(tree: tree, app: app)
         clock.lap("read")
 
@@ -111,7 +118,8 @@ public struct LTO {
             if let file = member.file {
                 lines.append(tree.path(file))
             } else {  // a member of a regular archive: ld needs it as a file
-                let extracted = work.appendingPathComponent("\(index)-\((member.name as NSString).lastPathComponent)").path
+                let extracted = work.appendingPathComponent("\(index)-\((member.name as NSString).lastPathComponent)")
+                    .path
                 try member.contents.write(to: URL(fileURLWithPath: extracted))
                 lines.append(extracted)
             }
@@ -150,14 +158,18 @@ public struct LTO {
         let finder = SiteFinder(table: try SyscallTable.load(), wrappers: contract.wrappers)
         let sites = finder.sites(in: app)
         if !sites.isEmpty {
-            throw UKLError.input(file: first, reason: "\(sites.count) syscall site(s) left (first in '\(sites[0].site.function)'); "
-                                 + "a syscall instruction in ring 0 corrupts GS: run 'ukl-opt apply --level LEVEL' first")
+            throw UKLError.input(
+                file: first,
+                reason: "\(sites.count) syscall site(s) left (first in '\(sites[0].site.function)'); "
+                    + "a syscall instruction in ring 0 corrupts GS: run 'ukl-opt apply --level LEVEL' first")
         }
         try refuseUserEntries(in: app, named: first)
-        guard let entry = contract.appEntries.lazy
-            .compactMap({ LLVMGetNamedFunction(app.handle, $0) }).first(where: { !$0.isDeclaration })
+        guard
+            let entry = contract.appEntries.lazy
+                .compactMap({ LLVMGetNamedFunction(app.handle, $0) }).first(where: { !$0.isDeclaration })
         else {
-            throw UKLError.input(file: first, reason: "no '\(contract.appEntries.last!)' function: the kernel has nothing to start")
+            throw UKLError.input(
+                file: first, reason: "no '\(contract.appEntries.last!)' function: the kernel has nothing to start")
         }
         matchKernelNullPointerSemantics(app)
         for global in app.functions + app.globals + app.aliases where !global.isDeclaration {
@@ -200,9 +212,12 @@ public struct LTO {
             return symbol == contract.appEntrySymbol || symbol.hasPrefix(contract.appPrefix)
         }
         if let first = findings.first {
-            throw UKLError.input(file: name, reason: "its machine code enters the kernel from user mode: \(first)"
-                                 + (findings.count > 1 ? " and \(findings.count - 1) more" : "")
-                                 + "; in ring 0 that corrupts GS (write the syscall as inline asm 'syscall' so apply can rewrite it)")
+            throw UKLError.input(
+                file: name,
+                reason: "its machine code enters the kernel from user mode: \(first)"
+                    + (findings.count > 1 ? " and \(findings.count - 1) more" : "")
+                    + "; in ring 0 that corrupts GS (write the syscall as inline asm 'syscall' so apply can rewrite it)"
+            )
         }
     }
 
@@ -216,7 +231,8 @@ public struct LTO {
             guard let own = LLVMGetNamedFunction(combined.handle, contract.appPrefix + name), !own.isDeclaration
             else { continue }
             if kernelObjectSymbols.contains(name) || LLVMGetNamedFunction(combined.handle, name) != nil
-                || LLVMGetNamedGlobal(combined.handle, name) != nil {
+                || LLVMGetNamedGlobal(combined.handle, name) != nil
+            {
                 LLVMSetLinkage(own, LLVMInternalLinkage)
                 LLVMSetVisibility(own, LLVMDefaultVisibility)
                 continue
@@ -243,10 +259,14 @@ public struct LTO {
             guard name == contract.appEntrySymbol || name.hasPrefix(contract.appPrefix) else { continue }
             for instruction in function.instructions where instruction.isCall {
                 guard let callee = LLVMGetCalledValue(instruction), LLVMIsAFunction(callee) != nil,
-                      LLVMGetIntrinsicID(callee) == 0 else { continue }
+                    LLVMGetIntrinsicID(callee) == 0
+                else { continue }
                 let calleeName = callee.name
                 if calleeName == contract.appEntrySymbol || calleeName.hasPrefix(contract.appPrefix)
-                    || calleeName.hasPrefix("ukl.") { continue }
+                    || calleeName.hasPrefix("ukl.")
+                {
+                    continue
+                }
                 calls[calleeName, default: 0] += 1
             }
         }
@@ -256,7 +276,8 @@ public struct LTO {
     /// Links every bitcode module (lazily loaded) and the application into one.
     static func link(_ bitcode: [ArchiveMember], app: Module?, context: Context) throws -> Module {
         guard let first = bitcode.first else {
-            throw UKLError.input(file: "vmlinux.a", reason: "no bitcode members: was the kernel built with CONFIG_LTO_CLANG_FULL?")
+            throw UKLError.input(
+                file: "vmlinux.a", reason: "no bitcode members: was the kernel built with CONFIG_LTO_CLANG_FULL?")
         }
         let combined = try Module.load(first.contents, name: first.name, context: context)
         let linker = Linker(combined)
@@ -305,8 +326,11 @@ struct KernelInputs {
         kernelModules = bitcode.count - libraryModules
     }
 
-    private static func members(of archives: [String], in tree: KernelTree) throws
-        -> [(member: ArchiveMember, symbols: ObjectSymbols)] {
+    private static func members(
+        of archives: [String], in tree: KernelTree
+    ) throws
+        -> [(member: ArchiveMember, symbols: ObjectSymbols)]
+    {
         try archives.flatMap { archive in
             try Archive.members(of: tree.path(archive)).map { member in
                 (member, try ObjectSymbols(member.contents, name: member.name))

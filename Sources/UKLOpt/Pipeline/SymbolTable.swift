@@ -1,5 +1,5 @@
-import Foundation
 internal import CLLVMBridge
+import Foundation
 
 /// The global symbols an object or bitcode file defines and references.
 struct ObjectSymbols {
@@ -13,15 +13,17 @@ struct ObjectSymbols {
         let box = Box()
         var error: UnsafeMutablePointer<CChar>?
         let status = data.withUnsafeBytes { raw in
-            ukl_object_symbols(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, name, { opaque, symbol, flags in
-                let box = Unmanaged<Box>.fromOpaque(opaque!).takeUnretainedValue()
-                let name = String(cString: symbol!)
-                if flags & Int32(UKL_SYM_UNDEFINED) == 0 {
-                    box.symbols.defined.insert(name)
-                } else if flags & Int32(UKL_SYM_WEAK) == 0 {
-                    box.symbols.undefined.insert(name)
-                }
-            }, Unmanaged.passUnretained(box).toOpaque(), &error)
+            ukl_object_symbols(
+                raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, name,
+                { opaque, symbol, flags in
+                    let box = Unmanaged<Box>.fromOpaque(opaque!).takeUnretainedValue()
+                    let name = String(cString: symbol!)
+                    if flags & Int32(UKL_SYM_UNDEFINED) == 0 {
+                        box.symbols.defined.insert(name)
+                    } else if flags & Int32(UKL_SYM_WEAK) == 0 {
+                        box.symbols.undefined.insert(name)
+                    }
+                }, Unmanaged.passUnretained(box).toOpaque(), &error)
         }
         if status != 0 {
             let message = error.map { String(cString: $0) } ?? "unreadable symbol table"
@@ -42,8 +44,10 @@ struct ObjectSymbols {
 /// Archive semantics of `--whole-archive A --no-whole-archive --start-group L... --end-group`:
 /// every member of the whole archives, plus each library member that defines a
 /// symbol still undefined, until nothing more is pulled in.
-func selectMembers(whole: [(name: String, symbols: ObjectSymbols)],
-                   libraries: [(name: String, symbols: ObjectSymbols)]) -> [Int] {
+func selectMembers(
+    whole: [(name: String, symbols: ObjectSymbols)],
+    libraries: [(name: String, symbols: ObjectSymbols)]
+) -> [Int] {
     var defined = Set<String>()
     var undefined = Set<String>()
     for member in whole {

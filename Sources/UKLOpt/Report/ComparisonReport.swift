@@ -5,21 +5,27 @@ extension Comparison {
     /// then what each level's image is and cost to build and run.
     public var text: String {
         let columns = levels.map(\.level.rawValue)
-        var rows = [["", ] + columns]
+        var rows = [[""] + columns]
         for op in opNames {
-            rows.append([op] + levels.map { entry in
-                guard let ticks = entry.ops[op] else { return "-" }
-                guard entry.level != .linux, let ratio = ratio(op, entry) else { return "\(ticks)" }
-                return "\(ticks) (\(String(format: "%.2f", ratio))x)"
-            })
+            rows.append(
+                [op]
+                    + levels.map { entry in
+                        guard let ticks = entry.ops[op] else { return "-" }
+                        guard entry.level != .linux, let ratio = ratio(op, entry) else { return "\(ticks)" }
+                        return "\(ticks) (\(String(format: "%.2f", ratio))x)"
+                    })
         }
-        rows.append(["image", ] + levels.map { String(format: "%.2f MiB", Double($0.imageBytes) / 1_048_576) })
+        rows.append(["image"] + levels.map { String(format: "%.2f MiB", Double($0.imageBytes) / 1_048_576) })
         rows.append(["sites rewritten"] + levels.map { $0.level == .linux ? "-" : "\($0.sitesRewritten)" })
         // Where the sites came from: the program, the runtime, musl's C, musl's assembly (as C).
-        rows.append(["  app/rt/libc/asm"] + levels.map { entry in
-            entry.level == .linux ? "-" : ["app", "runtime", "libc", "libc-asm"]
-                .map { String(entry.sitesByOrigin[$0, default: 0]) }.joined(separator: "/")
-        })
+        rows.append(
+            ["  app/rt/libc/asm"]
+                + levels.map { entry in
+                    entry.level == .linux
+                        ? "-"
+                        : ["app", "runtime", "libc", "libc-asm"]
+                            .map { String(entry.sitesByOrigin[$0, default: 0]) }.joined(separator: "/")
+                })
         rows.append(["calls inlined"] + levels.map { $0.level == .linux ? "-" : "\($0.inlined)" })
         rows.append(["build s"] + levels.map { String(format: "%.1f", $0.buildSeconds) })
         rows.append(["emulator wall s"] + levels.map { String(format: "%.1f", $0.emulatorSeconds) })
@@ -27,7 +33,9 @@ extension Comparison {
         lines += table(rows, right: Set(1..<rows[0].count))
         lines.append("  emulator wall s is host time spent in QEMU TCG, not guest time")
         for entry in failures {
-            lines.append("\(entry.level.rawValue): " + (entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")"))
+            lines.append(
+                "\(entry.level.rawValue): "
+                    + (entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -38,7 +46,11 @@ extension Comparison {
         let ops = opNames
         let shown = levels.filter { !$0.ops.isEmpty }
         let palette = ["#4c566a", "#5e81ac", "#88c0d0", "#a3be8c", "#d08770", "#b48ead"]
-        let bar = 22.0, gap = 26.0, left = 64.0, top = 76.0, plotHeight = 300.0
+        let bar = 22.0
+        let gap = 26.0
+        let left = 64.0
+        let top = 76.0
+        let plotHeight = 300.0
         let groupWidth = Double(shown.count) * bar + gap
         let width = left + Double(max(ops.count, 1)) * groupWidth + 24
         let height = top + plotHeight + 90
@@ -47,34 +59,51 @@ extension Comparison {
         func y(_ value: Double) -> Double { top + plotHeight * (1 - value / scale) }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
-        var out = [##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(f(width))" height="\##(f(height))" font-family="sans-serif" font-size="11">"##,
-                   ##"<rect width="100%" height="100%" fill="white"/>"##,
-                   ##"<text x="\##(f(left))" y="22" font-size="15" font-weight="bold">\##(escape(app)): cost per op relative to linux (icount ticks, lower is better)</text>"##]
+        var out = [
+            ##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(f(width))" height="\##(f(height))" font-family="sans-serif" font-size="11">"##,
+            ##"<rect width="100%" height="100%" fill="white"/>"##,
+            ##"<text x="\##(f(left))" y="22" font-size="15" font-weight="bold">\##(escape(app)): cost per op relative to linux (icount ticks, lower is better)</text>"##,
+        ]
         var tick = 0.0
         while tick <= scale + 1e-9 {
-            out.append(##"<line x1="\##(f(left))" x2="\##(f(width - 16))" y1="\##(f(y(tick)))" y2="\##(f(y(tick)))" stroke="\##(tick == 1 ? "#bf616a" : "#e5e9f0")" stroke-width="\##(tick == 1 ? 1.5 : 1)"/>"##)
-            out.append(##"<text x="\##(f(left - 8))" y="\##(f(y(tick) + 4))" text-anchor="end">\##(String(format: "%.2f", tick))x</text>"##)
+            out.append(
+                ##"<line x1="\##(f(left))" x2="\##(f(width - 16))" y1="\##(f(y(tick)))" y2="\##(f(y(tick)))" stroke="\##(tick == 1 ? "#bf616a" : "#e5e9f0")" stroke-width="\##(tick == 1 ? 1.5 : 1)"/>"##
+            )
+            out.append(
+                ##"<text x="\##(f(left - 8))" y="\##(f(y(tick) + 4))" text-anchor="end">\##(String(format: "%.2f", tick))x</text>"##
+            )
             tick += 0.25
         }
-        out.append(##"<text transform="translate(16 \##(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">ticks / linux ticks</text>"##)
+        out.append(
+            ##"<text transform="translate(16 \##(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">ticks / linux ticks</text>"##
+        )
         for (group, op) in ops.enumerated() {
             let x0 = left + gap / 2 + Double(group) * groupWidth
             for (index, entry) in shown.enumerated() {
                 guard let value = ratio(op, entry), let ticks = entry.ops[op] else { continue }
                 let x = x0 + Double(index) * bar
                 let color = palette[(levels.firstIndex { $0.level == entry.level } ?? index) % palette.count]
-                out.append(##"<rect x="\##(f(x))" y="\##(f(y(value)))" width="\##(f(bar - 3))" height="\##(f(y(0) - y(value)))" fill="\##(color)"><title>\##(entry.level.rawValue) \##(op): \##(ticks) ticks (\##(String(format: "%.2f", value))x)</title></rect>"##)
-                out.append(##"<text transform="translate(\##(f(x + bar / 2 + 1)) \##(f(y(value) - 4))) rotate(-90)" font-size="9">\##(ticks)</text>"##)
+                out.append(
+                    ##"<rect x="\##(f(x))" y="\##(f(y(value)))" width="\##(f(bar - 3))" height="\##(f(y(0) - y(value)))" fill="\##(color)"><title>\##(entry.level.rawValue) \##(op): \##(ticks) ticks (\##(String(format: "%.2f", value))x)</title></rect>"##
+                )
+                out.append(
+                    ##"<text transform="translate(\##(f(x + bar / 2 + 1)) \##(f(y(value) - 4))) rotate(-90)" font-size="9">\##(ticks)</text>"##
+                )
             }
-            out.append(##"<text x="\##(f(x0 + Double(shown.count) * bar / 2))" y="\##(f(top + plotHeight + 18))" text-anchor="middle" font-size="12">\##(escape(op))</text>"##)
+            out.append(
+                ##"<text x="\##(f(x0 + Double(shown.count) * bar / 2))" y="\##(f(top + plotHeight + 18))" text-anchor="middle" font-size="12">\##(escape(op))</text>"##
+            )
         }
         for (index, entry) in shown.enumerated() {
             let x = left + Double(index) * 96
             let color = palette[(levels.firstIndex { $0.level == entry.level } ?? index) % palette.count]
             out.append(##"<rect x="\##(f(x))" y="\##(f(height - 40))" width="12" height="12" fill="\##(color)"/>"##)
-            out.append(##"<text x="\##(f(x + 17))" y="\##(f(height - 30))" font-size="12">\##(entry.level.rawValue)</text>"##)
+            out.append(
+                ##"<text x="\##(f(x + 17))" y="\##(f(height - 30))" font-size="12">\##(entry.level.rawValue)</text>"##)
         }
-        out.append(##"<text x="\##(f(left))" y="\##(f(height - 10))" fill="#4c566a">bar labels: ticks per op; red line: linux (1.00x)</text>"##)
+        out.append(
+            ##"<text x="\##(f(left))" y="\##(f(height - 10))" fill="#4c566a">bar labels: ticks per op; red line: linux (1.00x)</text>"##
+        )
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
     }
@@ -103,9 +132,12 @@ extension Comparison {
             try svgData.write(to: source)
             try writeAtomically(to: path) { temporary in
                 do {
-                    try Shell.run("rsvg-convert", ["--format", "png", "--zoom", "2", "--output", temporary, source.path])
+                    try Shell.run(
+                        "rsvg-convert", ["--format", "png", "--zoom", "2", "--output", temporary, source.path])
                 } catch {
-                    throw UKLError.input(file: path, reason: "cannot draw the PNG: rsvg-convert failed or is missing (apt-get install librsvg2-bin)")
+                    throw UKLError.input(
+                        file: path,
+                        reason: "cannot draw the PNG: rsvg-convert failed or is missing (apt-get install librsvg2-bin)")
                 }
             }
         }

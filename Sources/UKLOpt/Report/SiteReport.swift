@@ -22,15 +22,21 @@ public struct SiteReport: Codable, Sendable {
 
     public var text: String {
         let functions = Set(sites.map(\.function)).count
-        var lines = ["\(file): \(sites.count) syscall site\(sites.count == 1 ? "" : "s") in \(functions) function\(functions == 1 ? "" : "s")"]
+        var lines = [
+            "\(file): \(sites.count) syscall site\(sites.count == 1 ? "" : "s") in \(functions) function\(functions == 1 ? "" : "s")"
+        ]
         if sites.isEmpty { return lines[0] + "\n" }
-        lines += table([["function", "via", "nr", "syscall", "from"]] + sites.map {
-            [$0.function, $0.via.rawValue, $0.number.map(String.init) ?? "-", $0.label, $0.origin]
-        })
+        lines += table(
+            [["function", "via", "nr", "syscall", "from"]]
+                + sites.map {
+                    [$0.function, $0.via.rawValue, $0.number.map(String.init) ?? "-", $0.label, $0.origin]
+                })
         lines.append("")
-        lines += table([["syscall", "nr", "sites"]] + summary.map {
-            [$0.syscall, $0.number.map(String.init) ?? "-", String($0.sites)]
-        })
+        lines += table(
+            [["syscall", "nr", "sites"]]
+                + summary.map {
+                    [$0.syscall, $0.number.map(String.init) ?? "-", String($0.sites)]
+                })
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -40,11 +46,15 @@ extension RewriteReport {
         let order: [RewrittenSite.How] = [.entry, .direct, .shortcut, .dispatch]
         let counts = counts
         let summary = order.compactMap { how in counts[how].map { "\($0) \(how.rawValue)" } }.joined(separator: ", ")
-        var lines = ["\(input): \(level.rawValue): rewrote \(sites.count) site\(sites.count == 1 ? "" : "s")"
-                     + (summary.isEmpty ? "" : " (\(summary))")]
-        lines += table([["function", "syscall", "how", "callee", "note"]] + sites.map {
-            [$0.site.function, $0.site.label, $0.how.rawValue, $0.callee, $0.note ?? ""]
-        })
+        var lines = [
+            "\(input): \(level.rawValue): rewrote \(sites.count) site\(sites.count == 1 ? "" : "s")"
+                + (summary.isEmpty ? "" : " (\(summary))")
+        ]
+        lines += table(
+            [["function", "syscall", "how", "callee", "note"]]
+                + sites.map {
+                    [$0.site.function, $0.site.label, $0.how.rawValue, $0.callee, $0.note ?? ""]
+                })
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -60,7 +70,8 @@ func table(_ rows: [[String]], right: Set<Int> = []) -> [String] {
                 ? String(repeating: " ", count: widths[column] - cell.count) + cell
                 : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
         }
-        return "  " + cells.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        return "  "
+            + cells.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }
 }
 

@@ -14,9 +14,11 @@ public enum DataDirectory {
             return url
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-        let starts = [executable.deletingLastPathComponent(),
-                      URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                      URL(fileURLWithPath: #filePath)]
+        let starts = [
+            executable.deletingLastPathComponent(),
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            URL(fileURLWithPath: #filePath),
+        ]
         for start in starts {
             var dir = start
             while dir.path != "/" {

@@ -6,13 +6,16 @@ enum Shell {
     /// Runs a program with arguments and `input` on stdin; stderr lines go to
     /// `progress` as they come; returns stdout. Fails with the last lines of stderr.
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], in directory: String? = nil, input: Data? = nil,
-                    progress: ((String) -> Void)? = nil) throws -> String {
+    static func run(
+        _ program: String, _ arguments: [String], in directory: String? = nil, input: Data? = nil,
+        progress: ((String) -> Void)? = nil
+    ) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         final class Lines: @unchecked Sendable { var tail: [String] = [] }
@@ -51,8 +54,9 @@ enum Shell {
         done.wait()
         guard process.terminationStatus == 0 else {
             let command = ([program] + arguments).joined(separator: " ").prefix(200)
-            throw UKLError.tool("'\(command)' failed (status \(process.terminationStatus)):\n"
-                                + lines.tail.joined(separator: "\n"))
+            throw UKLError.tool(
+                "'\(command)' failed (status \(process.terminationStatus)):\n"
+                    + lines.tail.joined(separator: "\n"))
         }
         return String(decoding: output, as: UTF8.self)
     }

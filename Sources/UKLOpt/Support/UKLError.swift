@@ -8,8 +8,8 @@ public enum UKLError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .input(file, reason): return "\(file): \(reason)"
-        case let .tool(message): return "internal error: \(message)"
+        case .input(let file, let reason): return "\(file): \(reason)"
+        case .tool(let message): return "internal error: \(message)"
         }
     }
 

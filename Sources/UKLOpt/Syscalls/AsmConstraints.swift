@@ -37,7 +37,8 @@ struct AsmConstraints: Equatable {
         guard code.hasPrefix("{"), code.hasSuffix("}") else { return nil }
         var name = code.dropFirst().dropLast().lowercased()
         if name.hasPrefix("r"), let width = name.last, "dwb".contains(width), name.count >= 3,
-           name.dropFirst().dropLast().allSatisfy(\.isNumber) {
+            name.dropFirst().dropLast().allSatisfy(\.isNumber)
+        {
             name.removeLast()  // r8d -> r8, r10d -> r10
         } else if name.hasPrefix("r"), name.count == 3, !name.dropFirst().allSatisfy(\.isNumber) {
             name.removeFirst()  // rax -> ax, rdi -> di
@@ -78,12 +79,12 @@ func asmReplacingSyscall(_ asm: String, with replacement: String) -> String {
     return lines.joined(separator: "\n")
 }
 
-private extension Set where Element == Character {
-    static let whitespacesAndTabs: Set<Character> = [" ", "\t", "\r"]
+extension Set where Element == Character {
+    fileprivate static let whitespacesAndTabs: Set<Character> = [" ", "\t", "\r"]
 }
 
-private extension StringProtocol {
-    func trimmingCharacters(in set: Set<Character>) -> String {
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
         String(drop(while: set.contains).reversed().drop(while: set.contains).reversed())
     }
 }

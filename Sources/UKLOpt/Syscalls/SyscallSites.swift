@@ -71,8 +71,9 @@ struct SiteFinder {
         }
         if LLVMIsAFunction(callee) != nil, callee.isDeclaration, wrappers.contains(callee.name), !arguments.isEmpty {
             let rest = arguments.dropFirst().prefix(6).map { Optional($0) }
-            return located(.wrapper, call: call, function: function, number: arguments[0],
-                           arguments: rest + Array(repeating: nil, count: 6 - rest.count))
+            return located(
+                .wrapper, call: call, function: function, number: arguments[0],
+                arguments: rest + Array(repeating: nil, count: 6 - rest.count))
         }
         return nil
     }
@@ -89,14 +90,17 @@ struct SiteFinder {
         return String(decoding: UnsafeRawBufferPointer(start: text, count: Int(length)), as: UTF8.self)
     }
 
-    private func located(_ via: SyscallSite.Via, call: LLVMValueRef, function: LLVMValueRef,
-                         number: LLVMValueRef?, arguments: [LLVMValueRef?]) -> LocatedSite {
+    private func located(
+        _ via: SyscallSite.Via, call: LLVMValueRef, function: LLVMValueRef,
+        number: LLVMValueRef?, arguments: [LLVMValueRef?]
+    ) -> LocatedSite {
         var constant: Int?
         if let number, LLVMIsAConstantInt(number) != nil {
             constant = Int(LLVMConstIntGetSExtValue(number))
         }
-        let site = SyscallSite(function: function.name, via: via, number: constant,
-                               name: constant.flatMap { table.byNumber[$0]?.name }, origin: origin(of: call))
+        let site = SyscallSite(
+            function: function.name, via: via, number: constant,
+            name: constant.flatMap { table.byNumber[$0]?.name }, origin: origin(of: call))
         return LocatedSite(site: site, call: call, function: function, arguments: arguments, number: number)
     }
 }

@@ -60,17 +60,30 @@ public struct Contract: Sendable {
 
     init(json: Data, file: String) throws {
         struct Raw: Decodable {
-            struct App: Decodable { let entries: [String]; let entry_symbol: String; let prefix: String }
-            struct Tier: Decodable {
-                let call: String?; let extends: String?; let constant: String?; let dynamic: String?
-                let shortcuts: [String: String]?; let full_entry: [String]?
+            struct App: Decodable {
+                let entries: [String]
+                let entrySymbol: String
+                let prefix: String
             }
-            let entry: String; let wrappers: [String]; let errno_location: String
-            let app: App; let tiers: [String: Tier]
+            struct Tier: Decodable {
+                let call: String?
+                let extends: String?
+                let constant: String?
+                let dynamic: String?
+                let shortcuts: [String: String]?
+                let fullEntry: [String]?
+            }
+            let entry: String
+            let wrappers: [String]
+            let errnoLocation: String
+            let app: App
+            let tiers: [String: Tier]
         }
         let raw: Raw
         do {
-            raw = try JSONDecoder().decode(Raw.self, from: json)
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            raw = try decoder.decode(Raw.self, from: json)
         } catch {
             throw UKLError.input(file: file, reason: "not a valid contract: \(error)")
         }
@@ -78,7 +91,8 @@ public struct Contract: Sendable {
             guard let tier = raw.tiers[name], depth < 8 else {
                 throw UKLError.input(file: file, reason: "tier '\(name)' is not defined")
             }
-            var rule = try tier.extends.map { try resolve($0, depth: depth + 1) }
+            var rule =
+                try tier.extends.map { try resolve($0, depth: depth + 1) }
                 ?? TierRule(call: .entry, constant: nil, dynamic: nil, shortcuts: [:])
             if let call = tier.call {
                 guard let parsed = TierRule.Call(rawValue: call) else {
@@ -89,9 +103,10 @@ public struct Contract: Sendable {
             rule.constant = tier.constant ?? rule.constant
             rule.dynamic = tier.dynamic ?? rule.dynamic
             rule.shortcuts.merge(tier.shortcuts ?? [:]) { _, new in new }
-            rule.fullEntry.formUnion(tier.full_entry ?? [])
+            rule.fullEntry.formUnion(tier.fullEntry ?? [])
             if rule.call == .direct, rule.constant == nil || rule.dynamic == nil {
-                throw UKLError.input(file: file, reason: "tier '\(name)' calls directly but lacks 'constant' or 'dynamic'")
+                throw UKLError.input(
+                    file: file, reason: "tier '\(name)' calls directly but lacks 'constant' or 'dynamic'")
             }
             return rule
         }
@@ -101,9 +116,9 @@ public struct Contract: Sendable {
         }
         entry = raw.entry
         wrappers = Set(raw.wrappers)
-        errnoLocation = raw.errno_location
+        errnoLocation = raw.errnoLocation
         appEntries = raw.app.entries
-        appEntrySymbol = raw.app.entry_symbol
+        appEntrySymbol = raw.app.entrySymbol
         appPrefix = raw.app.prefix
         self.tiers = tiers
     }

@@ -57,7 +57,8 @@ public struct Rewriter {
     /// does not verify afterwards is a bug in ukl-opt (`UKLError.tool`).
     public func rewrite(_ module: Module, level: Level) throws -> RewriteReport {
         guard let rule = contract.tiers[level] else {
-            throw UKLError.input(file: module.origin, reason: "level '\(level.rawValue)' rewrites nothing: the program runs as it is")
+            throw UKLError.input(
+                file: module.origin, reason: "level '\(level.rawValue)' rewrites nothing: the program runs as it is")
         }
         try module.verify(asInput: true)
         var done: [RewrittenSite] = []
@@ -67,14 +68,16 @@ public struct Rewriter {
         let total = finder.sites(in: module).count
         while let located = finder.sites(in: module).first {
             guard done.count < total else {
-                throw UKLError.tool("\(module.origin): a rewritten syscall site was found again in '\(located.site.function)'")
+                throw UKLError.tool(
+                    "\(module.origin): a rewritten syscall site was found again in '\(located.site.function)'")
             }
             done.append(try session.rewrite(located, rule: rule, table: table))
         }
         // A wrapper whose every call was rewritten is no longer needed.
         for name in contract.wrappers {
             if let wrapper = LLVMGetNamedFunction(module.handle, name), wrapper.isDeclaration,
-               LLVMGetFirstUse(wrapper) == nil {
+                LLVMGetFirstUse(wrapper) == nil
+            {
                 LLVMDeleteFunction(wrapper)
             }
         }
@@ -110,8 +113,9 @@ private final class RewriteSession {
                 }
                 if rule.fullEntry.contains(syscall.name) {
                     try rewriteToEntry(located)
-                    return RewrittenSite(site: site, callee: contract.entry, how: .entry,
-                                         note: "kept the entry: \(syscall.name) needs the full syscall frame")
+                    return RewrittenSite(
+                        site: site, callee: contract.entry, how: .entry,
+                        note: "kept the entry: \(syscall.name) needs the full syscall frame")
                 }
                 let symbol = rule.symbol(for: syscall)!
                 let how: RewrittenSite.How = rule.shortcuts[syscall.name] != nil ? .shortcut : .direct
@@ -148,8 +152,10 @@ private final class RewriteSession {
     private func rewriteToDispatcher(_ located: LocatedSite, rule: TierRule, note: String?) throws -> RewrittenSite {
         // Without a number the dispatcher would get 0 (read): refuse instead.
         guard located.number != nil else {
-            throw UKLError.input(file: module.origin, reason: "the syscall asm in '\(located.site.function)' has no rax input, "
-                                 + "so its syscall number is unknown; pass the number as an \"a\" operand")
+            throw UKLError.input(
+                file: module.origin,
+                reason: "the syscall asm in '\(located.site.function)' has no rax input, "
+                    + "so its syscall number is unknown; pass the number as an \"a\" operand")
         }
         let symbol = rule.dynamic!
         var arguments = [try int64(located.number, site: located.site)]
@@ -166,7 +172,8 @@ private final class RewriteSession {
         switch located.site.via {
         case .asm:
             let callee = LLVMGetCalledValue(located.call)!
-            var asmLength = 0, constraintLength = 0
+            var asmLength = 0
+            var constraintLength = 0
             let asm = String(cString: LLVMGetInlineAsmAsmString(callee, &asmLength))
             let constraints = LLVMGetInlineAsmConstraintString(callee, &constraintLength)!
             let replaced = asmReplacingSyscall(asm, with: entryCall(dialect: LLVMGetInlineAsmDialect(callee)))
@@ -182,9 +189,11 @@ private final class RewriteSession {
             var parameters = [LLVMTypeRef?](repeating: i64, count: 7)
             let type = LLVMFunctionType(i64, &parameters, 7, 0)!
             let call = entryCall(dialect: LLVMInlineAsmDialectATT)
-            let constraints = "={ax},{ax},{di},{si},{dx},{r10},{r8},{r9},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"
-            let asm = LLVMGetInlineAsm(type, call, call.utf8.count, constraints, constraints.utf8.count,
-                                       1, 0, LLVMInlineAsmDialectATT, 0)
+            let constraints =
+                "={ax},{ax},{di},{si},{dx},{r10},{r8},{r9},~{rcx},~{r11},~{memory},~{dirflag},~{fpsr},~{flags}"
+            let asm = LLVMGetInlineAsm(
+                type, call, call.utf8.count, constraints, constraints.utf8.count,
+                1, 0, LLVMInlineAsmDialectATT, 0)
             var arguments: [LLVMValueRef?] = [try int64(located.number, site: located.site)]
             arguments += try located.arguments.map { try int64($0, site: located.site) }
             let raw = LLVMBuildCall2(builder, type, asm, &arguments, 7, "")!
@@ -259,7 +268,8 @@ private final class RewriteSession {
         LLVMBuildCondBr(local, isError, failed, done)
         LLVMPositionBuilderAtEnd(local, failed)
         let errnoType = LLVMFunctionType(context.pointer, nil, 0, 0)!
-        let errnoFunction = (try? declare(contract.errnoLocation, type: errnoType))
+        let errnoFunction =
+            (try? declare(contract.errnoLocation, type: errnoType))
             ?? LLVMGetNamedFunction(module.handle, contract.errnoLocation)!
         let location = LLVMBuildCall2(local, errnoType, errnoFunction, nil, 0, "")
         let code = LLVMBuildTrunc(local, LLVMBuildNeg(local, raw, ""), context.int32, "")
@@ -273,8 +283,9 @@ private final class RewriteSession {
     private func declare(_ symbol: String, type: LLVMTypeRef) throws -> LLVMValueRef {
         if let existing = LLVMGetNamedFunction(module.handle, symbol) {
             guard LLVMGlobalGetValueType(existing) == type else {
-                throw UKLError.input(file: module.origin,
-                                     reason: "'\(symbol)' is already declared with another type; it belongs to the UKL kernel")
+                throw UKLError.input(
+                    file: module.origin,
+                    reason: "'\(symbol)' is already declared with another type; it belongs to the UKL kernel")
             }
             return existing
         }
@@ -294,8 +305,9 @@ private final class RewriteSession {
         case LLVMIntegerTypeKind where LLVMGetIntTypeWidth(type) < 64:
             return LLVMBuildSExt(builder, value, i64, "")
         default:
-            throw UKLError.input(file: module.origin,
-                                 reason: "syscall site in '\(site.function)' passes a non-integer argument")
+            throw UKLError.input(
+                file: module.origin,
+                reason: "syscall site in '\(site.function)' passes a non-integer argument")
         }
     }
 

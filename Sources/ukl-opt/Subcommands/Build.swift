@@ -30,11 +30,16 @@ extension UKLOptCommand {
         func run() throws {
             try reportingErrors {
                 let quiet = quiet
-                let image = try ImageBuilder.build(level: level, app: app, output: output, progress: { step in
-                    if !quiet { FileHandle.standardError.write(Data("build: \(step)\n".utf8)) }
-                })
+                let image = try ImageBuilder.build(
+                    level: level, app: app, output: output,
+                    progress: { step in
+                        if !quiet { FileHandle.standardError.write(Data("build: \(step)\n".utf8)) }
+                    })
                 if !quiet {
-                    FileHandle.standardError.write(Data("build: \(output): \(image.imageBytes) bytes, \(image.sitesRewritten) sites rewritten, \(image.buildSeconds) s\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "build: \(output): \(image.imageBytes) bytes, \(image.sitesRewritten) sites rewritten, \(image.buildSeconds) s\n"
+                                .utf8))
                 }
             }
         }

@@ -29,10 +29,14 @@ extension UKLOptCommand {
         @Option(help: ArgumentHelp("A bundled app (apps/NAME) or APP.bc.", valueName: "NAME|APP.bc"))
         var app: String = "syscall-bench"
 
-        @Option(help: ArgumentHelp("Also write the comparison as JSON to FILE (- for stdout, instead of the table).", valueName: "FILE"))
+        @Option(
+            help: ArgumentHelp(
+                "Also write the comparison as JSON to FILE (- for stdout, instead of the table).", valueName: "FILE"))
         var json: String?
 
-        @Option(help: ArgumentHelp("Draw ops per level as grouped bars (ratio to linux) into FILE.svg or FILE.png.", valueName: "FILE"))
+        @Option(
+            help: ArgumentHelp(
+                "Draw ops per level as grouped bars (ratio to linux) into FILE.svg or FILE.png.", valueName: "FILE"))
         var plot: String?
 
         @Option(help: "Seconds of emulator time before a guest counts as hung.")
@@ -45,7 +49,10 @@ extension UKLOptCommand {
         func chosenLevels() throws -> [Level] {
             let chosen = try levels.split(separator: ",").map { name -> Level in
                 guard let level = Level(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw UKLError.input(file: "--levels", reason: "unknown level '\(name)' (have: \(Level.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw UKLError.input(
+                        file: "--levels",
+                        reason:
+                            "unknown level '\(name)' (have: \(Level.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 return level
             }
@@ -65,9 +72,11 @@ extension UKLOptCommand {
             try reportingErrors {
                 let quiet = quiet
                 let chosen = try chosenLevels()
-                let comparison = try Comparison.run(levels: chosen, app: app, timeout: timeout, progress: { step in
-                    if !quiet { FileHandle.standardError.write(Data("compare: \(step)\n".utf8)) }
-                })
+                let comparison = try Comparison.run(
+                    levels: chosen, app: app, timeout: timeout,
+                    progress: { step in
+                        if !quiet { FileHandle.standardError.write(Data("compare: \(step)\n".utf8)) }
+                    })
                 if json != "-" { FileHandle.standardOutput.write(Data(comparison.text.utf8)) }
                 if let json { try writeOutput(try encodeJSON(comparison), to: json) }
                 if let plot {
@@ -75,7 +84,10 @@ extension UKLOptCommand {
                     if !quiet { FileHandle.standardError.write(Data("compare: wrote \(plot)\n".utf8)) }
                 }
                 for entry in comparison.failures {
-                    FileHandle.standardError.write(Data("ukl-opt: error: \(entry.level.rawValue): \(entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")")\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "ukl-opt: error: \(entry.level.rawValue): \(entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")")\n"
+                                .utf8))
                 }
                 if !comparison.failures.isEmpty { throw ExitCode(3) }
             }

@@ -59,11 +59,12 @@ extension UKLOptCommand {
                     return
                 }
                 let quiet = self.quiet
-                let result = try UKLOpt.LTO.run(.init(
-                    kernel: kernel, apps: apps, output: output, pipeline: pipeline,
-                    progress: { step in
-                        if !quiet { FileHandle.standardError.write(Data("lto: \(step)\n".utf8)) }
-                    }))
+                let result = try UKLOpt.LTO.run(
+                    .init(
+                        kernel: kernel, apps: apps, output: output, pipeline: pipeline,
+                        progress: { step in
+                            if !quiet { FileHandle.standardError.write(Data("lto: \(step)\n".utf8)) }
+                        }))
                 if let report { try writeOutput(try encodeJSON(result), to: report) }
                 // As ld.lld does, LLVM's warnings are shown even when quiet.
                 for warning in result.warnings {
@@ -71,14 +72,16 @@ extension UKLOptCommand {
                 }
                 if !quiet {
                     let time = result.seconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)s" }
-                    FileHandle.standardError.write(Data("""
-                        lto: \(result.kernelModules) kernel + \(result.libraryModules) library bitcode modules, \
-                        \(result.objectFiles) ELF objects, \(result.appModules) app module(s)
-                        lto: app-to-kernel calls: \(result.appToKernelCalls) before, \(result.appToKernelCallsAfter) after; \
-                        \(result.inlined) inlined\(result.inlinedCallees.isEmpty ? "" : " (" + result.inlinedCallees.joined(separator: ", ") + ")")
-                        lto: \(time.joined(separator: ", "))
+                    FileHandle.standardError.write(
+                        Data(
+                            """
+                            lto: \(result.kernelModules) kernel + \(result.libraryModules) library bitcode modules, \
+                            \(result.objectFiles) ELF objects, \(result.appModules) app module(s)
+                            lto: app-to-kernel calls: \(result.appToKernelCalls) before, \(result.appToKernelCallsAfter) after; \
+                            \(result.inlined) inlined\(result.inlinedCallees.isEmpty ? "" : " (" + result.inlinedCallees.joined(separator: ", ") + ")")
+                            lto: \(time.joined(separator: ", "))
 
-                        """.utf8))
+                            """.utf8))
                 }
             }
         }

@@ -35,22 +35,32 @@ extension UKLOptCommand {
         func run() throws {
             try reportingErrors {
                 let quiet = quiet
-                let (directory, image, _) = try ImageBuilder.cachedImage(level: level, app: app, progress: { step in
-                    if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
-                })
+                let (directory, image, _) = try ImageBuilder.cachedImage(
+                    level: level, app: app,
+                    progress: { step in
+                        if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
+                    })
                 if !quiet { FileHandle.standardError.write(Data("run: booting under QEMU\n".utf8)) }
                 let result = try Guest.boot(directory, timeout: timeout, forwards: forward)
                 if json {
                     struct Report: Encodable {
                         let level: String, app: String, status: Int?, output: String
                         let ops: [String: Int]?
-                        let failure: String?, emulator_seconds: Double, image_bytes: Int
+                        let failure: String?, emulatorSeconds: Double, imageBytes: Int
+
+                        enum CodingKeys: String, CodingKey {
+                            case level, app, status, output, ops, failure
+                            case emulatorSeconds = "emulator_seconds"
+                            case imageBytes = "image_bytes"
+                        }
                     }
-                    try writeOutput(try encodeJSON(Report(
-                        level: level.rawValue, app: image.app, status: result.status, output: result.output,
-                        ops: result.ops,
-                        failure: result.failure, emulator_seconds: result.emulatorSeconds,
-                        image_bytes: image.imageBytes)), to: "-")
+                    try writeOutput(
+                        try encodeJSON(
+                            Report(
+                                level: level.rawValue, app: image.app, status: result.status, output: result.output,
+                                ops: result.ops,
+                                failure: result.failure, emulatorSeconds: result.emulatorSeconds,
+                                imageBytes: image.imageBytes)), to: "-")
                 } else {
                     FileHandle.standardOutput.write(Data(result.output.utf8))
                 }
@@ -59,7 +69,10 @@ extension UKLOptCommand {
                     throw ExitCode(3)
                 }
                 if !quiet {
-                    FileHandle.standardError.write(Data("run: exit status \(result.status ?? -1), emulator wall time \(result.emulatorSeconds) s\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "run: exit status \(result.status ?? -1), emulator wall time \(result.emulatorSeconds) s\n"
+                                .utf8))
                 }
                 throw ExitCode(Int32(result.status ?? 0))
             }

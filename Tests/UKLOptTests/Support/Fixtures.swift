@@ -12,6 +12,13 @@ enum Fixtures {
     /// What an application linked into the kernel is compiled with.
     static let appFlags = ["-O2", "-ffreestanding", "-mcmodel=kernel", "-mno-red-zone", "-fno-pic", "-fshort-wchar"]
 
+    /// Reads the tool's JSON, whose keys are snake_case, into camelCase properties.
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
     /// A fresh directory for one test's files.
     static func scratch() throws -> URL {
         let url = FileManager.default.temporaryDirectory
@@ -22,8 +29,10 @@ enum Fixtures {
 
     /// Compiles `name` (a file in Fixtures, or C source text when `source` is
     /// given) to bitcode with `compiler` and returns the .bc path.
-    static func bitcode(_ name: String, source: String? = nil, flags: [String] = appFlags,
-                        compiler: String = "clang-19") throws -> String {
+    static func bitcode(
+        _ name: String, source: String? = nil, flags: [String] = appFlags,
+        compiler: String = "clang-19"
+    ) throws -> String {
         let dir = try scratch()
         var input = directory.appendingPathComponent(name).path
         if let source {
@@ -38,7 +47,10 @@ enum Fixtures {
         return output
     }
 
-    struct FixtureError: Error, CustomStringConvertible { let message: String; var description: String { message } }
+    struct FixtureError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
 
     struct Result {
         let status: Int32
@@ -47,8 +59,10 @@ enum Fixtures {
     }
 
     /// Runs a program found on PATH (or at an absolute path).
-    static func run(_ program: String, _ arguments: [String], in directory: String? = nil,
-                    environment: [String: String] = [:]) throws -> Result {
+    static func run(
+        _ program: String, _ arguments: [String], in directory: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
@@ -64,15 +78,17 @@ enum Fixtures {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let errData = (try? Data(contentsOf: errFile)) ?? Data()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// The ukl-opt executable built next to the tests.
     static var tool: String {
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ukl-opt").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ukl-opt")
+                .path,
             root.appendingPathComponent(".build/debug/ukl-opt").path,
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
