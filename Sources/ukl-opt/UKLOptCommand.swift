@@ -16,7 +16,7 @@ struct UKLOptCommand: ParsableCommand {
               nss       as bypass, on the application's stack, so LTO can inline kernel code
               shortcut  as nss, with guarded TCP shortcuts for read/write/sendto/recvfrom
 
-            Exit status: 0 success, 1 bad input (the message names the file), 2 internal error.
+            Exit status: 0 success, 1 bad input (the message names the file), 2 internal error or a failed program it ran (named).
             """,
         subcommands: [CC.self, Inspect.self, Apply.self, LTO.self, Kernel.self, Build.self, Run.self, Compare.self]
     )

@@ -105,3 +105,19 @@ import Testing
         #expect(again.stdout.contains("0 syscall sites"))
     }
 }
+
+/// A program ukl-opt runs that fails is named, with its status and last
+/// lines, and is not passed off as ukl-opt's own internal error.
+@Suite struct CommandFailureTests {
+    @Test func aFailingProgramIsNamedWithItsLastLines() throws {
+        do {
+            try Shell.run("sh", ["-c", "echo first >&2; echo 'the real reason' >&2; exit 7"])
+            Issue.record("no error")
+        } catch let error as UKLError {
+            #expect(error == .command(program: "sh", status: 7, tail: "first\nthe real reason"))
+            #expect(error.description == "sh failed (exit status 7); its last lines:\nfirst\nthe real reason")
+            #expect(!error.description.contains("internal error"))
+            #expect(error.exitCode == 2)
+        }
+    }
+}

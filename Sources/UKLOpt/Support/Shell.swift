@@ -53,10 +53,11 @@ enum Shell {
         process.waitUntilExit()
         done.wait()
         guard process.terminationStatus == 0 else {
-            let command = ([program] + arguments).joined(separator: " ").prefix(200)
-            throw UKLError.tool(
-                "'\(command)' failed (status \(process.terminationStatus)):\n"
-                    + lines.tail.joined(separator: "\n"))
+            // The program's own name (a script's path relative to nothing), not ukl-opt's.
+            let name = program == "/bin/sh" ? "the command '\(arguments.last?.prefix(120) ?? "")'" : program
+            throw UKLError.command(
+                program: name, status: process.terminationStatus,
+                tail: lines.tail.joined(separator: "\n"))
         }
         return String(decoding: output, as: UTF8.self)
     }

@@ -19,7 +19,7 @@ extension UKLOptCommand {
 
                 Exit status: 0 when every level ran and its application exited 0; 3 when a guest \
                 crashed, hung or its application failed (the table still prints); 1 bad input; \
-                2 internal error.
+                2 internal error or a failed program it ran.
                 """
         )
 
