@@ -38,6 +38,34 @@ import Testing
         try expectRejected(try file("true.bc", elf), saying: "not LLVM bitcode or textual IR")
     }
 
+    @Test func emptyRandomDirectoryAndBareHeader() throws {
+        try expectRejected(try file("empty.bc", Data()), saying: "not LLVM bitcode or textual IR")
+        try expectRejected(
+            try file("random.bc", Data((0..<256).map { UInt8(($0 * 151 + 7) % 256) })),
+            saying: "not LLVM bitcode or textual IR")
+        try expectRejected(try file("header.bc", Data([0x42, 0x43, 0xC0, 0xDE])), saying: "malformed bitcode")
+        let directory = try Fixtures.scratch().appendingPathComponent("dir.bc").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try expectRejected(directory, saying: "is a directory")
+    }
+
+    /// A run that fails leaves an existing output as it was; an output in a
+    /// directory that does not exist is one line naming it.
+    @Test func outputsAreNeverClobberedOrHalfWritten() throws {
+        let dir = try Fixtures.scratch()
+        let existing = dir.appendingPathComponent("existing.bc").path
+        try "keep".write(toFile: existing, atomically: true, encoding: .utf8)
+        let bad = try file("bad.bc", Data("\u{1}\u{2}".utf8))
+        let failed = try Fixtures.ukl("apply", "--level", "base", bad, "-o", existing)
+        #expect(failed.status == 1)
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "keep")
+        let nowhere = try Fixtures.ukl(
+            "apply", "--level", "base", try Fixtures.bitcode("raw_syscalls.c"),
+            "-o", "/nonexistent/dir/out.bc")
+        #expect(nowhere.status == 1)
+        #expect(nowhere.stderr == "ukl-opt: error: /nonexistent/dir/out.bc: cannot write: No such file or directory\n")
+    }
+
     @Test func truncatedBitcode() throws {
         let good = try Data(contentsOf: URL(fileURLWithPath: try Fixtures.bitcode("raw_syscalls.c")))
         try expectRejected(try file("cut.bc", good.prefix(good.count / 2)), saying: "malformed bitcode")

@@ -34,11 +34,7 @@ public final class Module {
     }
 
     static func load(_ path: String, context: Context, lazily: Bool = false) throws -> Module {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file"
-            throw UKLError.input(file: path, reason: reason)
-        }
-        return try load(data, name: path, context: context, lazily: lazily)
+        return try load(try readInput(path), name: path, context: context, lazily: lazily)
     }
 
     static func load(_ data: Data, name: String, context: Context, lazily: Bool = false) throws -> Module {
@@ -102,7 +98,7 @@ public final class Module {
     /// LLVM's reader names the producer when it fails; a producer other than
     /// LLVM 19 is the usual cause (the Swift toolchain's clang is LLVM 21).
     static func describeParseFailure(_ message: String, bitcode: Bool) -> String {
-        let reader = "19"
+        let reader = "\(readerMajor)"
         if let range = message.range(of: "Producer: '") {
             let producer = message[range.upperBound...].prefix { $0 != "'" }
             if producer.hasPrefix("LLVM"), !producer.dropFirst(4).hasPrefix(reader + ".") {
@@ -182,6 +178,19 @@ public final class Module {
         defer { LLVMDisposeMemoryBuffer(buffer) }
         return Data(bytes: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer))
     }
+}
+
+/// The bytes of an input file, or one input error saying why there are none.
+func readInput(_ path: String) throws -> Data {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw UKLError.input(file: path, reason: "no such file")
+    }
+    if isDirectory.boolValue { throw UKLError.input(file: path, reason: "is a directory") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw UKLError.input(file: path, reason: "cannot read file")
+    }
+    return data
 }
 
 /// Links many modules into one destination with a single module linker.

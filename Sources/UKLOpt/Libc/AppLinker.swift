@@ -43,10 +43,7 @@ public struct AppLinker {
         var members: [(member: ArchiveMember, symbols: ObjectSymbols, origin: Origin)] = []
 
         for input in inputs {
-            guard let data = FileManager.default.contents(atPath: input) else {
-                let reason = FileManager.default.fileExists(atPath: input) ? "cannot read file" : "no such file"
-                throw UKLError.input(file: input, reason: reason)
-            }
+            let data = try readInput(input)
             if data.starts(with: Array("!<arch>\n".utf8)) || data.starts(with: Array("!<thin>\n".utf8)) {
                 for member in try Archive.members(of: input) {
                     guard member.contents.isBitcode else {

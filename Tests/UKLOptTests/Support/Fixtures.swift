@@ -10,7 +10,8 @@ enum Fixtures {
     static let directory = root.appendingPathComponent("Tests/Fixtures")
 
     /// What an application linked into the kernel is compiled with.
-    static let appFlags = ["-O2", "-ffreestanding", "-mcmodel=kernel", "-mno-red-zone", "-fno-pic", "-fshort-wchar"]
+    /// (Freestanding IR fixtures keep the kernel's 2-byte wchar_t.)
+    static let appFlags = ["-O2", "-ffreestanding"] + AppABI.clangOptions + ["-fshort-wchar"]
 
     /// Reads the tool's JSON, whose keys are snake_case, into camelCase properties.
     static var decoder: JSONDecoder {
