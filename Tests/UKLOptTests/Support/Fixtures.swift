@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import UKLOpt
+
 /// Fixtures are C programs under Tests/Fixtures, compiled with
 /// clang-19 when a test runs.
 enum Fixtures {
