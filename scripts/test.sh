@@ -16,4 +16,6 @@ echo "test: swift format lint (config: .swift-format)" >&2
 swift format lint --strict --recursive --parallel Sources Tests Package.swift
 
 swift build
+# The fuzz targets' budget per parser (FuzzTests): about 10 s in all.
+export UKL_FUZZ_ITERATIONS=${UKL_FUZZ_ITERATIONS:-20000}
 swift test

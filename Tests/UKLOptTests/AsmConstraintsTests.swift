@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import UKLOpt
@@ -22,5 +23,30 @@ import Testing
         let constraints = AsmConstraints("=a,0,D")
         #expect(constraints.outputRegisters == ["ax"])
         #expect(constraints.argumentRegisters == ["ax", "di"])
+    }
+}
+
+/// Inputs the fuzzer found, kept as regressions.
+@Suite struct FuzzRegressionTests {
+    @Test func aNegativeTiedOperandIsNoRegister() {
+        #expect(AsmConstraints("=a,-1,D").argumentRegisters == [nil, "di"])
+    }
+
+    @Test func negativeArchiveSizesAndNameOffsetsAreCorrupt() {
+        func member(_ name: String, size: String) -> Data {
+            let header =
+                name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(repeating: " ", count: 32)
+                + size.padding(toLength: 10, withPad: " ", startingAt: 0) + "`\n"
+            return Data(header.utf8)
+        }
+        let magic = Data("!<arch>\n".utf8)
+        var negativeSize = magic
+        negativeSize.append(member("a.o/", size: "-5"))
+        negativeSize.append(Data("x".utf8))
+        #expect(throws: UKLError.self) { try Archive.members(in: negativeSize, path: "neg.a") }
+        let negativeName =
+            Data("!<arch>\n".utf8) + member("//", size: "4") + Data("a/\n\n".utf8)
+            + member("/-3", size: "2") + Data("xy".utf8)
+        #expect(throws: UKLError.self) { try Archive.members(in: negativeName, path: "name.a") }
     }
 }

@@ -15,6 +15,12 @@ enum Archive {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw UKLError.input(file: path, reason: "cannot read archive")
         }
+        return try members(in: data, path: path)
+    }
+
+    /// The members of the archive `data`, read from `path` (thin archives'
+    /// members are found relative to it).
+    static func members(in data: Data, path: String) throws -> [ArchiveMember] {
         let thin: Bool
         switch String(decoding: data.prefix(8), as: UTF8.self) {
         case "!<arch>\n": thin = false
@@ -28,7 +34,8 @@ enum Archive {
         while offset + 60 <= data.count {
             let header = data.subdata(in: offset..<offset + 60)
             let rawName = String(decoding: header.prefix(16), as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            guard let size = Int(String(decoding: header[48..<58], as: UTF8.self).trimmingCharacters(in: .whitespaces))
+            guard let size = Int(String(decoding: header[48..<58], as: UTF8.self).trimmingCharacters(in: .whitespaces)),
+                size >= 0
             else { throw UKLError.input(file: path, reason: "corrupt member header at offset \(offset)") }
             let body = offset + 60
             let isTable = rawName == "/" || rawName == "/SYM64/" || rawName == "//"
@@ -62,7 +69,7 @@ enum Archive {
     /// GNU names: `name/` inline, `/123` an offset into the `//` table.
     private static func memberName(_ raw: String, longNames: Data, archive: String) throws -> String {
         if raw.hasPrefix("/"), let start = Int(raw.dropFirst()) {
-            guard start < longNames.count else {
+            guard longNames.indices.contains(longNames.startIndex + start) else {
                 throw UKLError.input(file: archive, reason: "bad long member name \(raw)")
             }
             let rest = longNames[(longNames.startIndex + start)...]

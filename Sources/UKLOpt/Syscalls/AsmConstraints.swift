@@ -22,7 +22,7 @@ struct AsmConstraints: Equatable {
             let register = Self.register(code)
             if isOutput {
                 if isIndirect { argumentRegisters.append(nil) } else { outputRegisters.append(register) }
-            } else if let tied = Int(code), tied < outputRegisters.count {
+            } else if let tied = Int(code), outputRegisters.indices.contains(tied) {
                 argumentRegisters.append(outputRegisters[tied])  // tied to an output: same register
             } else {
                 argumentRegisters.append(register)
