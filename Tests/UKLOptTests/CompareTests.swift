@@ -49,7 +49,7 @@ import Testing
         for level in output.levels {
             #expect(Set(level.ops.keys) == Self.ops, "\(level.level)")
             #expect(level.ops.values.allSatisfy { $0 > 0 }, "\(level.level)")
-            #expect(level.status == 0 && !level.pgo && level.imageBytes > 1_000_000)
+            #expect(level.status == 0 && level.imageBytes > 1_000_000)
             #expect((level.level == "linux") == (level.sitesRewritten == 0), "\(level.level)")
             // syscall-bench is a libc program: most of its sites are musl's.
             #expect(level.sitesByOrigin.values.reduce(0, +) == level.sitesRewritten, "\(level.level)")

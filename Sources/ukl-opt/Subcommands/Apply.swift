@@ -31,8 +31,11 @@ extension UKLOptCommand {
         var verbose = false
 
         func validate() throws {
-            if level == .linux {
-                throw ValidationError("--level linux rewrites nothing; choose base, bypass, nss or shortcut")
+            try reportingErrors {
+                if level == .linux {
+                    throw UKLError.input(
+                        file: "--level linux", reason: "rewrites nothing; choose base, bypass, nss or shortcut")
+                }
             }
         }
 

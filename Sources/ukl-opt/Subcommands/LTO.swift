@@ -46,8 +46,10 @@ extension UKLOptCommand {
         var quiet = false
 
         func validate() throws {
-            if output == "-" {
-                throw ValidationError("-o - is not supported: ld writes vmlinux.o to a file")
+            try reportingErrors {
+                if output == "-" {
+                    throw UKLError.input(file: "-o -", reason: "not supported: ld writes vmlinux.o to a file")
+                }
             }
         }
 

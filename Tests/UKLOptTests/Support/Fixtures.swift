@@ -22,6 +22,16 @@ enum Fixtures {
         return decoder
     }
 
+    /// The Swift toolchain's own clang (LLVM 21): the one next to `swift` on PATH.
+    static var swiftToolchainClang: String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directory = path.split(separator: ":").first {
+            FileManager.default.isExecutableFile(atPath: "\($0)/swift")
+                && FileManager.default.isExecutableFile(atPath: "\($0)/clang")
+        }
+        return directory.map { "\($0)/clang" } ?? "clang"
+    }
+
     /// A fresh directory for one test's files.
     static func scratch() throws -> URL {
         let url = FileManager.default.temporaryDirectory
