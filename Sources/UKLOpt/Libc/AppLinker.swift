@@ -32,7 +32,7 @@ public struct AppLinker {
     }
 
     /// Links `inputs` (bitcode objects, text IR, ar archives of bitcode) and writes `output`.
-    public func link(_ inputs: [String], output: String, progress: (String) -> Void = { _ in }) throws {
+    public func link(_ inputs: [String], output: String) throws {
         let module = try linkModule(inputs)
         try module.write(to: output)
     }
@@ -44,8 +44,8 @@ public struct AppLinker {
 
         for input in inputs {
             let data = try readInput(input)
-            if data.starts(with: Array("!<arch>\n".utf8)) || data.starts(with: Array("!<thin>\n".utf8)) {
-                for member in try Archive.members(of: input) {
+            if Archive.isArchive(data) {
+                for member in try Archive.members(in: data, path: input) {
                     guard member.contents.isBitcode else {
                         throw UKLError.input(
                             file: "\(input)(\(member.name))",
@@ -118,7 +118,9 @@ public struct AppLinker {
     {
         let module = try Module.load(data, name: name, context: context)
         tagSites(module, origin: origin)
-        return (module, try ObjectSymbols(module.bitcode, name: name))
+        // Bitcode has its symbol table already; text IR is written out once for one.
+        let bitcode = IRFormat(data) == .bitcode ? data : module.bitcode
+        return (module, try ObjectSymbols(bitcode, name: name))
     }
 
     /// The runtime's sources (apps/runtime/*.c), compiled to bitcode.

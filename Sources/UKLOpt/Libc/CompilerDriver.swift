@@ -26,7 +26,6 @@ public struct CompilerDriver {
     ]
     static let sourceSuffixes = [".c", ".i"]
     static let assemblySuffixes = [".s", ".S", ".sx"]
-    static let objectSuffixes = [".o", ".bc", ".ll", ".lo"]
 
     /// Parses a command line; an option the kernel ABI forbids is one input
     /// error naming it.
@@ -135,7 +134,7 @@ public struct CompilerDriver {
                 inputs.append(found)
             }
             try AppLinker(musl: musl, compileOptions: before + after).link(
-                inputs, output: output ?? "a.out", progress: progress)
+                inputs, output: output ?? "a.out")
             return 0
         }
     }

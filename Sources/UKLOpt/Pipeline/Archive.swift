@@ -18,15 +18,16 @@ enum Archive {
         return try members(in: data, path: path)
     }
 
+    /// Whether `data` is an ar archive, regular or thin.
+    static func isArchive(_ data: Data) -> Bool {
+        data.starts(with: Array("!<arch>\n".utf8)) || data.starts(with: Array("!<thin>\n".utf8))
+    }
+
     /// The members of the archive `data`, read from `path` (thin archives'
     /// members are found relative to it).
     static func members(in data: Data, path: String) throws -> [ArchiveMember] {
-        let thin: Bool
-        switch String(decoding: data.prefix(8), as: UTF8.self) {
-        case "!<arch>\n": thin = false
-        case "!<thin>\n": thin = true
-        default: throw UKLError.input(file: path, reason: "not an ar archive")
-        }
+        guard isArchive(data) else { throw UKLError.input(file: path, reason: "not an ar archive") }
+        let thin = data.starts(with: Array("!<thin>\n".utf8))
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         var members: [ArchiveMember] = []
         var longNames = Data()
