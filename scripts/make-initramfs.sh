@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# make-initramfs.sh KBUILD INIT_SOURCE.c|INIT_FILE OUT.cpio
+# make-initramfs.sh KBUILD OUT.cpio /init=FILE [/PATH=FILE ...]
 #
-# Compile INIT_SOURCE.c statically as /init and pack it into an uncompressed
-# newc cpio with the kernel's own gen_init_cpio. The device node comes from the
-# spec file, so neither root nor mknod is needed.
+# Pack FILEs into an uncompressed newc cpio at the paths given, with the
+# kernel's own gen_init_cpio, beside /dev/console, /proc and /tmp. A FILE
+# ending in .c is compiled statically with clang-19 first (the boot check's
+# init). Parent directories of the paths are created. The device node comes
+# from the spec file, so neither root nor mknod is needed.
 set -euo pipefail
 
 die() { echo "make-initramfs: error: $*" >&2; exit 1; }
 
-(($# == 3)) || die "usage: $0 KBUILD INIT_SOURCE.c OUT.cpio"
-KBUILD=$1 SRC=$2 OUT=$3
+(($# >= 3)) || die "usage: $0 KBUILD OUT.cpio /init=FILE [/PATH=FILE ...]"
+KBUILD=$1 OUT=$2
+shift 2
 [[ -f $KBUILD/usr/gen_init_cpio.c ]] || die "$KBUILD is not a kernel tree"
-[[ -f $SRC ]] || die "no such file: $SRC"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -24,21 +26,36 @@ if [[ ! -x $GEN ]]; then
     cc -O2 -o "$GEN" "$KBUILD/usr/gen_init_cpio.c" || die "cannot build gen_init_cpio"
 fi
 
-if [[ $SRC == *.c ]]; then
-    # Static: the initramfs has no dynamic loader or libc.
-    clang-19 -static -O2 -o "$TMP/init" "$SRC" || die "cannot compile $SRC"
-else
-    # Anything else is /init as it is, e.g. kernel-shortcuts/ukl-init, the
-    # marker whose exec starts the application linked into a UKL kernel.
-    cp "$SRC" "$TMP/init"
-fi
-
 cat >"$TMP/spec" <<SPEC
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
-file /init $TMP/init 0755 0 0
+dir /tmp 01777 0 0
 SPEC
+
+declare -A DIRS=()
+n=0
+for arg in "$@"; do
+    [[ $arg == /*=* ]] || die "not /PATH=FILE: $arg"
+    dest=${arg%%=*} src=${arg#*=}
+    [[ -f $src ]] || die "no such file: $src"
+    if [[ $src == *.c ]]; then
+        # Static: the initramfs has no dynamic loader or libc.
+        n=$((n + 1))
+        clang-19 -static -O2 -o "$TMP/prog$n" "$src" || die "cannot compile $src"
+        src=$TMP/prog$n
+    fi
+    dir=$(dirname "$dest")
+    while [[ $dir != / && -z ${DIRS[$dir]:-} ]]; do
+        DIRS[$dir]=1
+        dir=$(dirname "$dir")
+    done
+    FILES+=("file $dest $src 0755 0 0")
+done
+for dir in $(printf '%s\n' "${!DIRS[@]}" | sort); do
+    echo "dir $dir 0755 0 0" >>"$TMP/spec"
+done
+printf '%s\n' "${FILES[@]}" >>"$TMP/spec"
 
 # Write next to OUT and rename, so OUT is never a partial archive.
 mkdir -p "$(dirname "$OUT")"

@@ -1,6 +1,6 @@
-/* Writes a line, then dereferences a null pointer: at linux the kernel kills
- * init and panics, at a UKL level the kernel oopses. Either way the runner
- * must report it with the console tail instead of hanging. */
+/* Writes a line, then dereferences a null pointer: at every level, ring 0
+ * included, the kernel kills it with SIGSEGV and the image's init reports
+ * the signal; the runner must say so instead of hanging. */
 #include <stdio.h>
 
 int main(void)

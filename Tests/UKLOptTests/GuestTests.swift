@@ -11,14 +11,16 @@ import Testing
     struct Run: Decodable {
         let level: String
         let status: Int?
+        let signal: Int?
         let output: String
         let failure: String?
         let emulatorSeconds: Double
         let ops: [String: Int]?
     }
 
-    func run(_ level: String, _ app: String) throws -> (Fixtures.Result, Run?) {
-        let result = try Fixtures.ukl("run", "--quiet", "--json", "--level", level, "--app", app, "--timeout", "240")
+    func run(_ level: String, _ app: String, _ extra: String...) throws -> (Fixtures.Result, Run?) {
+        let result = try Fixtures.ukl(
+            ["run", "--quiet", "--json", "--level", level, "--app", app, "--timeout", "240"] + extra)
         return (result, try? Fixtures.decoder.decode(Run.self, from: Data(result.stdout.utf8)))
     }
 
@@ -26,7 +28,7 @@ import Testing
     func bundledAppByName() throws {
         let (result, report) = try run("linux", "hello")
         #expect(result.status == 41, "\(result.stderr)")
-        #expect(report?.output == "hello from ukl-opt\n/init\n")
+        #expect(report?.output == "hello from ukl-opt\n/app\n")
         #expect(report?.status == 41)
     }
 
@@ -61,14 +63,58 @@ import Testing
         }
     }
 
+    /// A bad pointer is a SIGSEGV at every level, in ring 0 too: the image's
+    /// init reports the signal, and `run` exits with 128 + 11.
     @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
-    func aCrashingAppIsReportedNotHungOn() throws {
+    func aFaultingAppIsKilledBySIGSEGV() throws {
         let app = try Fixtures.cc("crash.c")
-        let (result, report) = try run("linux", app)
-        #expect(result.status == 3)
-        #expect(result.stderr.contains("the guest crashed (Kernel panic)"), "\(result.stderr)")
-        #expect(result.stderr.contains("Attempted to kill init"))
-        #expect(report?.output == "about to crash\n")
+        for level in ["linux", "base"] {
+            let (result, report) = try run(level, app)
+            #expect(result.status == 139, "\(level): \(result.stderr)")
+            #expect(result.stderr.contains("killed by signal 11"), "\(level): \(result.stderr)")
+            #expect(report?.signal == 11 && report?.failure == nil, "\(level)")
+            #expect(report?.output == "about to crash\n", "\(level)")
+        }
+    }
+
+    /// A ring-0 application is a full Linux process (Documentation/x86/ukl.rst
+    /// in the kernel series): the same program prints the same at every level.
+    /// Tests/Fixtures/process/app.c runs four pthreads with TLS, a mutex, a
+    /// condition variable and a pipe; catches SIGSEGV from its own bad pointer
+    /// and longjmps out; gets EFAULT from read and write; uses a 1 MiB stack
+    /// frame; spins without system calls until a sidecar (helper.c, started by
+    /// the image's init) has made progress, so it must be preempted, and keeps
+    /// its floating-point state across that while the sidecar uses the FPU;
+    /// starts a static program with posix_spawn (exec from a ring-0 task);
+    /// and has an unprivileged child write and exec a "\177UKL" file, which
+    /// the kernel refuses. Then the same app, told to spin, is killed by
+    /// SIGKILL from a child.
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(40)))
+    func aRingZeroAppIsAFullProcessAtEveryLevel() throws {
+        let app = Fixtures.directory.appendingPathComponent("process/app.c").path
+        let helper = Fixtures.directory.appendingPathComponent("process/helper.c").path
+        let expected = """
+            threads: ok
+            segv: ok
+            efault: ok
+            bigframe: ok
+            fpu: ok
+            helper: hello from ring 3
+            spawn: ok
+            ukl-exec: ok
+            done
+
+            """
+        for level in Level.allCases {
+            let (result, report) = try run(level.rawValue, app, "--sidecar", helper)
+            #expect(result.status == 0, "\(level): \(result.stderr)")
+            #expect(report?.output == expected, "\(level): \(report?.output ?? result.stderr)")
+
+            let (killed, killedReport) = try run(level.rawValue, app, "--sidecar", helper, "--", "kill")
+            #expect(killed.status == 128 + 9, "\(level): \(killed.stderr)")
+            #expect(killedReport?.signal == 9, "\(level)")
+            #expect(killedReport?.output == "spinning\n", "\(level): \(killedReport?.output ?? "")")
+        }
     }
 
     /// The echo server runs in ring 0 and answers a client on the host through

@@ -34,7 +34,7 @@ import Testing
         try #require(relink.status == 0, "\(relink.stderr)")
         let initramfs = dir.appendingPathComponent("initramfs.cpio").path
         let pack = try Fixtures.run(
-            Self.scripts.appendingPathComponent("make-initramfs.sh").path, [kernel, initFile, initramfs])
+            Self.scripts.appendingPathComponent("make-initramfs.sh").path, [kernel, initramfs, "/init=\(initFile)"])
         try #require(pack.status == 0, "\(pack.stderr)")
         // Booted exactly as the product boots images: one way to boot.
         return (report, object, try Guest.boot(dir.path, timeout: 120))

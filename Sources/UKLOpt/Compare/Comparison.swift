@@ -62,7 +62,8 @@ public struct Comparison: Codable, Sendable {
                     sitesRewritten: image.sitesRewritten, sitesByOrigin: image.sitesByOrigin,
                     inlined: image.inlined,
                     buildSeconds: image.buildSeconds, emulatorSeconds: result.emulatorSeconds,
-                    status: result.status, output: result.output, failure: result.failure))
+                    status: result.status, output: result.output,
+                    failure: result.failure ?? result.signal.map { "the application was killed by signal \($0)" }))
         }
         return Comparison(app: AppBuilder.name(of: spec), levels: entries)
     }

@@ -3,13 +3,16 @@ import Foundation
 /// Boots an image under QEMU (TCG; KVM guests hang on this machine) with
 /// `-icount shift=0,sleep=off`, so the guest's TSC counts instructions and
 /// tick figures repeat exactly. The kernel console is on ttyS0, what the
-/// application writes on ttyS1 (apps/runtime/start.c sets that up).
+/// application writes on ttyS1 (the image's init, initramfs/init.c, sets
+/// that up and reports on the console how the application ended).
 public enum Guest {
     public struct Result: Codable, Sendable {
         /// What the application wrote to stdout and stderr.
         public var output: String
         /// Its exit status, from the console's "ukl: application exited with status N".
         public var status: Int?
+        /// The signal that killed it, from "ukl: application killed by signal N".
+        public var signal: Int?
         /// Why the run failed, when it did (oops, panic, timeout), with the console tail.
         public var failure: String?
         /// Emulator wall time: host seconds, not guest time.
@@ -35,7 +38,11 @@ public enum Guest {
         return found.isEmpty ? nil : found
     }
 
-    public static func boot(_ imageDirectory: String, timeout: Double = 120, forwards: [Int] = []) throws -> Result {
+    /// Boots the image and waits for it to power off. `arguments` go to the
+    /// application (through the kernel command line and init).
+    public static func boot(
+        _ imageDirectory: String, arguments: [String] = [], timeout: Double = 120, forwards: [Int] = []
+    ) throws -> Result {
         let image = URL(fileURLWithPath: imageDirectory)
         for file in ["bzImage", "initramfs.cpio"]
         where !FileManager.default.fileExists(atPath: image.appendingPathComponent(file).path) {
@@ -68,7 +75,9 @@ public enum Guest {
             "-netdev", network, "-device", "virtio-net-pci,netdev=net0,ioeventfd=off",
             "-kernel", image.appendingPathComponent("bzImage").path,
             "-initrd", image.appendingPathComponent("initramfs.cpio").path,
-            "-append", "console=ttyS0 panic=-1 oops=panic quiet",
+            "-append",
+            (["console=ttyS0 panic=-1 oops=panic quiet ukl.app=/app"] + (arguments.isEmpty ? [] : ["--"] + arguments))
+                .joined(separator: " "),
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -90,10 +99,14 @@ public enum Guest {
         )
         .replacingOccurrences(of: "\r", with: "")
         let output = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outputLog))) ?? Data(), as: UTF8.self)
-        let status = console.split(separator: "\n").compactMap { line -> Int? in
-            guard let range = line.range(of: "ukl: application exited with status ") else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        }.last
+        func verdict(_ words: String) -> Int? {
+            console.split(separator: "\n").compactMap { line -> Int? in
+                guard let range = line.range(of: words) else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            }.last
+        }
+        let status = verdict("ukl: application exited with status ")
+        let signal = verdict("ukl: application killed by signal ")
         var failure: String?
         let tail = console.split(separator: "\n").suffix(40).joined(separator: "\n")
         if let crash = ["Kernel panic", "Oops", "BUG:", "general protection fault", "double fault"].first(
@@ -102,9 +115,11 @@ public enum Guest {
             failure = "the guest crashed (\(crash)); console tail:\n\(tail)"
         } else if timedOut {
             failure = "the guest did not power off within \(Int(timeout)) s; console tail:\n\(tail)"
-        } else if status == nil {
+        } else if status == nil && signal == nil {
             failure = "the guest stopped without reporting an exit status; console tail:\n\(tail)"
         }
-        return Result(output: output, status: status, failure: failure, emulatorSeconds: seconds, console: console)
+        return Result(
+            output: output, status: status, signal: signal, failure: failure, emulatorSeconds: seconds,
+            console: console)
     }
 }

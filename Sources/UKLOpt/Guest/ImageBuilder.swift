@@ -6,6 +6,8 @@ import Foundation
 public struct Image: Codable, Sendable {
     public var level: Level
     public var app: String
+    /// The programs started beside the application, by their names in `/sidecars`.
+    public var sidecars: [String]
     public var imageBytes: Int
     public var sitesRewritten: Int
     /// Rewritten sites by where they came from: app, runtime, libc, libc-asm.
@@ -14,7 +16,7 @@ public struct Image: Codable, Sendable {
     public var buildSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case level, app, inlined
+        case level, app, inlined, sidecars
         case imageBytes = "image_bytes"
         case sitesRewritten = "sites_rewritten"
         case sitesByOrigin = "sites_by_origin"
@@ -30,16 +32,19 @@ public struct Image: Codable, Sendable {
     }
 }
 
-/// Builds an image at a level: `linux` runs the app as an ordinary static
-/// /init on the UKL kernel; the UKL levels rewrite its syscall sites, link it
-/// into the kernel with `lto`, and start it from the `\177UKL` marker.
+/// Builds an image at a level. Its initramfs has the image's `/init`
+/// (initramfs/init.c), which starts `/app` and every program in `/sidecars`:
+/// at `linux` `/app` is the application as an ordinary static program on the
+/// UKL kernel; at the UKL levels its syscall sites are rewritten, it is linked
+/// into the kernel with `lto`, and `/app` is the `\177UKL` file whose
+/// execution starts it (named by `ukl.app=/app` on the kernel command line).
 public enum ImageBuilder {
     /// Builds the image for `level` and `spec` into the directory `output`.
     public static func build(
-        level: Level, app spec: String, output: String,
+        level: Level, app spec: String, sidecars: [String] = [], output: String,
         progress: @escaping (String) -> Void = { _ in }
     ) throws -> Image {
-        let (cached, image, _) = try cachedImage(level: level, app: spec, progress: progress)
+        let (cached, image, _) = try cachedImage(level: level, app: spec, sidecars: sidecars, progress: progress)
         let staging = output + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         do {
@@ -55,10 +60,10 @@ public enum ImageBuilder {
 
     /// The image for `level` and `spec` in the image cache, built first unless
     /// an image from the very same inputs is there: the kernel build, the
-    /// application's bitcode, the level, the data files a build reads and
-    /// this ukl-opt binary. `reused` says which.
+    /// application's bitcode, the sidecars, the level, the data files a build
+    /// reads and this ukl-opt binary. `reused` says which.
     public static func cachedImage(
-        level: Level, app spec: String,
+        level: Level, app spec: String, sidecars: [String] = [],
         progress: @escaping (String) -> Void = { _ in }
     )
         throws -> (directory: String, image: Image, reused: Bool)
@@ -72,14 +77,20 @@ public enum ImageBuilder {
         progress("\(level.rawValue): compiling \(spec)")
         let bitcode = try AppBuilder.bitcode(spec, in: work, progress: { progress("\(level.rawValue): \($0)") })
 
+        let sidecarNames = sidecars.map(Programs.sidecarName)
+        if let twice = Dictionary(grouping: sidecarNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw UKLError.input(file: twice, reason: "two sidecars would both be /sidecars/\(twice)")
+        }
         let inputs = try [
             "kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt",
             "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "scripts/kernel-env.sh",
-            "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh",
+            "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh", "initramfs/init.c",
+            "apps/runtime/start.c",
         ].map { try DataDirectory.file($0).path }
+        for sidecar in sidecars { _ = try readInput(sidecar) }
         let key = try Cache.key(
-            strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity],
-            files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs)
+            strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity] + sidecarNames,
+            files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs + sidecars)
         let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
         if let image = try? Image.load(directory.path) {
             progress("\(level.rawValue): image unchanged, reusing \(directory.path)")
@@ -95,12 +106,22 @@ public enum ImageBuilder {
         var sites = 0
         var inlined = 0
         var sitesByOrigin: [String: Int] = [:]
-        let initFile: String
+        let appFile: String
         let scripts = try DataDirectory.file("scripts")
         do {
+            progress("\(level.rawValue): building /init and the sidecars")
+            let initFile = work.appendingPathComponent("init").path
+            try Programs.initProgram(to: initFile, progress: { progress("\(level.rawValue): init: \($0)") })
+            var files = ["/init=\(initFile)"]
+            for (sidecar, name) in zip(sidecars, sidecarNames) {
+                let file = work.appendingPathComponent("sidecar-\(name)").path
+                try Programs.sidecar(sidecar, to: file, progress: { progress("\(level.rawValue): \(name): \($0)") })
+                files.append("/sidecars/\(name)=\(file)")
+            }
             if level == .linux {
-                progress("linux: linking a static /init")
-                initFile = try linkStaticInit(bitcode, in: work)
+                progress("linux: linking the application as a static program")
+                appFile = work.appendingPathComponent("app").path
+                try Programs.link(bitcode, to: appFile)
                 try FileManager.default.copyItem(
                     atPath: kernel + "/arch/x86/boot/bzImage",
                     toPath: staging.appendingPathComponent("bzImage").path)
@@ -126,17 +147,17 @@ public enum ImageBuilder {
                 try Shell.run(
                     scripts.appendingPathComponent("relink-bzimage.sh").path,
                     [kernel, object, staging.appendingPathComponent("bzImage").path])
-                initFile = try DataDirectory.file("kernel-shortcuts/ukl-init").path
+                appFile = try DataDirectory.file("kernel-shortcuts/ukl-init").path
             }
             try Shell.run(
                 scripts.appendingPathComponent("make-initramfs.sh").path,
-                [kernel, initFile, staging.appendingPathComponent("initramfs.cpio").path])
+                [kernel, staging.appendingPathComponent("initramfs.cpio").path] + files + ["/app=\(appFile)"])
             let bytes =
                 try
                 (FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent("bzImage").path)[.size]
                 as? Int) ?? 0
             let image = Image(
-                level: level, app: AppBuilder.name(of: spec), imageBytes: bytes,
+                level: level, app: AppBuilder.name(of: spec), sidecars: sidecarNames, imageBytes: bytes,
                 sitesRewritten: sites, sitesByOrigin: sitesByOrigin, inlined: inlined,
                 buildSeconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
@@ -172,21 +193,5 @@ public enum ImageBuilder {
         for (old, _) in images.dropFirst(keptPerLevel - 1) {
             try? manager.removeItem(at: old)
         }
-    }
-
-    /// The `linux` level: the same bitcode as an ordinary static program,
-    /// entered at the runtime's _start.
-    static func linkStaticInit(_ bitcode: String, in work: URL) throws -> String {
-        let module = try Module.load(bitcode)
-        let object = work.appendingPathComponent("init.o").path
-        try TargetMachine(triple: module.triple, flavor: .user).emit(module, to: object)
-        let output = work.appendingPathComponent("init").path
-        try Shell.run(
-            "ld.lld-19",
-            [
-                "-static", "-nostdlib", "-e", "_start", "--gc-sections", "-z", "noexecstack",
-                "-o", output, object,
-            ])
-        return output
     }
 }

@@ -7,19 +7,27 @@ extension UKLOptCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a bootable image of an application at a level.",
             discussion: """
-                IMAGE is a directory: bzImage, initramfs.cpio and image.json. At `linux` the \
-                application is an ordinary static /init on the UKL kernel; at the UKL levels its \
-                syscall sites are rewritten (apply), it is linked into the kernel (lto), and the \
-                kernel starts it in ring 0. APP is a bundled app under apps/ or a bitcode file \
-                compiled with clang-19 and the kernel's ABI flags.
+                IMAGE is a directory: bzImage, initramfs.cpio and image.json. The image's init \
+                starts the application as /app and every sidecar beside it. At `linux` the \
+                application is an ordinary static program on the UKL kernel; at the UKL levels \
+                its syscall sites are rewritten (apply), it is linked into the kernel (lto), and \
+                the kernel starts it in ring 0. APP is a bundled app under apps/, a C file, or a \
+                bitcode file linked by `ukl-opt cc`. A sidecar is a static program or a C file \
+                (compiled with musl), started as /sidecars/NAME.
                 """
         )
 
         @Option(help: "linux, base, bypass, nss or shortcut.")
         var level: Level
 
-        @Option(help: ArgumentHelp("A bundled app (apps/NAME) or APP.bc.", valueName: "NAME|APP.bc"))
+        @Option(help: ArgumentHelp("A bundled app (apps/NAME), a C file or APP.bc.", valueName: "NAME|APP.c|APP.bc"))
         var app: String
+
+        @Option(
+            help: ArgumentHelp(
+                "A static program (or a C file, compiled with musl) to start beside the application; repeatable.",
+                valueName: "PROGRAM"))
+        var sidecar: [String] = []
 
         @Option(name: .short, help: "The image directory to write.")
         var output: String
@@ -31,7 +39,7 @@ extension UKLOptCommand {
             try reportingErrors {
                 let quiet = quiet
                 let image = try ImageBuilder.build(
-                    level: level, app: app, output: output,
+                    level: level, app: app, sidecars: sidecar, output: output,
                     progress: { step in
                         if !quiet { FileHandle.standardError.write(Data("build: \(step)\n".utf8)) }
                     })

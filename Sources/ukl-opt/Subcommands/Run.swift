@@ -7,18 +7,32 @@ extension UKLOptCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build an application's image at a level, boot it under QEMU and report what it printed.",
             discussion: """
-                Prints the application's output and exits with its exit status. The guest runs \
-                under QEMU TCG with -icount shift=0,sleep=off (its TSC counts instructions). A \
-                guest that oopses, panics or does not power off within --timeout is reported \
-                with the console tail, exit status 3.
+                Prints the application's output and exits with its exit status (128 + N when \
+                signal N killed it). The guest runs under QEMU TCG with -icount \
+                shift=0,sleep=off (its TSC counts instructions). A guest that oopses, panics or \
+                does not power off within --timeout is reported with the console tail, exit \
+                status 3.
+
+                Sidecars are ordinary static programs the image's init starts beside the \
+                application, as /sidecars/NAME with UKL_APP_PID in their environment: a load \
+                generator, a health check. Arguments after `--` go to the application.
                 """
         )
 
         @Option(help: "linux, base, bypass, nss or shortcut.")
         var level: Level
 
-        @Option(help: ArgumentHelp("A bundled app (apps/NAME) or APP.bc.", valueName: "NAME|APP.bc"))
+        @Option(help: ArgumentHelp("A bundled app (apps/NAME), a C file or APP.bc.", valueName: "NAME|APP.c|APP.bc"))
         var app: String
+
+        @Option(
+            help: ArgumentHelp(
+                "A static program (or a C file, compiled with musl) to start beside the application; repeatable.",
+                valueName: "PROGRAM"))
+        var sidecar: [String] = []
+
+        @Argument(parsing: .postTerminator, help: "Arguments for the application.")
+        var arguments: [String] = []
 
         @Option(help: "Seconds of emulator time before the guest counts as hung.")
         var timeout: Double = 300
@@ -36,20 +50,20 @@ extension UKLOptCommand {
             try reportingErrors {
                 let quiet = quiet
                 let (directory, image, _) = try ImageBuilder.cachedImage(
-                    level: level, app: app,
+                    level: level, app: app, sidecars: sidecar,
                     progress: { step in
                         if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
                     })
                 if !quiet { FileHandle.standardError.write(Data("run: booting under QEMU\n".utf8)) }
-                let result = try Guest.boot(directory, timeout: timeout, forwards: forward)
+                let result = try Guest.boot(directory, arguments: arguments, timeout: timeout, forwards: forward)
                 if json {
                     struct Report: Encodable {
-                        let level: String, app: String, status: Int?, output: String
+                        let level: String, app: String, status: Int?, signal: Int?, output: String
                         let ops: [String: Int]?
                         let failure: String?, emulatorSeconds: Double, imageBytes: Int
 
                         enum CodingKeys: String, CodingKey {
-                            case level, app, status, output, ops, failure
+                            case level, app, status, signal, output, ops, failure
                             case emulatorSeconds = "emulator_seconds"
                             case imageBytes = "image_bytes"
                         }
@@ -57,7 +71,8 @@ extension UKLOptCommand {
                     try writeOutput(
                         try encodeJSON(
                             Report(
-                                level: level.rawValue, app: image.app, status: result.status, output: result.output,
+                                level: level.rawValue, app: image.app, status: result.status, signal: result.signal,
+                                output: result.output,
                                 ops: result.ops,
                                 failure: result.failure, emulatorSeconds: result.emulatorSeconds,
                                 imageBytes: image.imageBytes)), to: "-")
@@ -67,6 +82,11 @@ extension UKLOptCommand {
                 if let failure = result.failure {
                     FileHandle.standardError.write(Data("ukl-opt: error: \(failure)\n".utf8))
                     throw ExitCode(3)
+                }
+                if let signal = result.signal {
+                    FileHandle.standardError.write(
+                        Data("ukl-opt: the application was killed by signal \(signal)\n".utf8))
+                    throw ExitCode(Int32(128 + signal))
                 }
                 if !quiet {
                     FileHandle.standardError.write(

@@ -10,23 +10,23 @@ hidden int __sigsetjmp_tail(sigjmp_buf, int);
  * __sigsetjmp_tail saves or restores the signal mask. */
 __attribute__((naked, returns_twice)) int sigsetjmp(sigjmp_buf env, int savemask)
 {
-	__asm__("test %esi, %esi\n"
+	/* The callees are operands, not names in the text: LTO renames and
+	 * internalizes them when it links the application into the kernel. */
+	__asm__("test %%esi, %%esi\n"
 		"jz 1f\n"
-		"popq 64(%rdi)\n"
-		"mov %rbx, 80(%rdi)\n"
-		"mov %rdi, %rbx\n"
-		"call setjmp\n"
-		"pushq 64(%rbx)\n"
-		"mov %rbx, %rdi\n"
-		"mov %eax, %esi\n"
-		"mov 80(%rbx), %rbx\n"
-		"jmp __sigsetjmp_tail\n"
+		"popq 64(%%rdi)\n"
+		"mov %%rbx, 80(%%rdi)\n"
+		"mov %%rdi, %%rbx\n"
+		"call %P0\n"
+		"pushq 64(%%rbx)\n"
+		"mov %%rbx, %%rdi\n"
+		"mov %%eax, %%esi\n"
+		"mov 80(%%rbx), %%rbx\n"
+		"jmp %P1\n"
 		"1:\n"
-		"jmp setjmp\n");
+		"jmp %P0\n"
+		:
+		: "i"(setjmp), "i"(__sigsetjmp_tail));
 }
 
 int __sigsetjmp(sigjmp_buf env, int savemask) __attribute__((alias("sigsetjmp"), returns_twice));
-
-/* sigsetjmp reaches these only by name, from asm: keep them through
- * internalization and dead-code elimination. */
-__attribute__((used)) static void *const sigsetjmp_callees[] = { (void *)setjmp, (void *)__sigsetjmp_tail };
