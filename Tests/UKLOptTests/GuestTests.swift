@@ -81,7 +81,10 @@ import Testing
     /// in the kernel series): the same program prints the same at every level.
     /// Tests/Fixtures/process/app.c runs four pthreads with TLS, a mutex, a
     /// condition variable and a pipe; catches SIGSEGV from its own bad pointer
-    /// and longjmps out; gets EFAULT from read and write; uses a 1 MiB stack
+    /// and longjmps out; gets EFAULT from read and write; has blocking read and
+    /// nanosleep interrupted by SIGSTOP/SIGCONT (restarted, no EINTR), by a
+    /// SA_RESTART handler (restarted) and by a plain handler (EINTR), as
+    /// Linux restarts system calls, at the bypass tiers too; uses a 1 MiB stack
     /// frame; spins without system calls until a sidecar (helper.c, started by
     /// the image's init) has made progress, so it must be preempted, and keeps
     /// its floating-point state across that while the sidecar uses the FPU;
@@ -97,6 +100,7 @@ import Testing
             threads: ok
             segv: ok
             efault: ok
+            restart: ok
             bigframe: ok
             fpu: ok
             helper: hello from ring 3

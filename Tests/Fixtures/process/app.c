@@ -2,10 +2,11 @@
  * The application of the process test: it is run at every ukl-opt level,
  * "linux" as an ordinary process and the others in ring 0, and must behave
  * as a process all the same: threads with their own TLS, a fault turned
- * into a signal, EFAULT from a bad buffer, a deep stack, being preempted
- * without losing its FPU registers, spawning ring-3 programs, and being
- * killed. Its output must be identical at every level: nothing that
- * depends on timing is printed.
+ * into a signal, EFAULT from a bad buffer, blocking system calls that
+ * signals interrupt and that restart (or fail with EINTR) as on Linux, a
+ * deep stack, being preempted without losing its FPU registers, spawning
+ * ring-3 programs, and being killed. Its output must be identical at every
+ * level: nothing that depends on timing is printed.
  *
  * With no argument (or "all") it prints one "NAME: ok" or
  * "NAME: FAILED (detail)" line per check, then "done", and exits 0 if all
@@ -24,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HELPER		"/sidecars/helper"
@@ -198,6 +200,125 @@ static const char *check_efault(void)
 	return failure;
 }
 
+/* restart */
+
+static volatile sig_atomic_t usr1_runs, usr2_runs;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_runs++;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	usr2_runs++;
+}
+
+/* NULL if the read after WHAT got WANT (-1: failing with EINTR), or why not. */
+static const char *read_result(const char *what, ssize_t n, char byte, int want)
+{
+	if (want < 0 ? n == -1 && errno == EINTR : n == 1 && byte == want)
+		return NULL;
+	if (n == 1)
+		snprintf(detail, sizeof(detail), "read after %s got %#x", what,
+			 (unsigned char)byte);
+	else if (n == 0)
+		snprintf(detail, sizeof(detail), "read after %s: end of file", what);
+	else
+		snprintf(detail, sizeof(detail), "read after %s: %s", what,
+			 strerror(errno));
+	return detail;
+}
+
+/*
+ * The helper signals us while we are blocked, then writes the byte that
+ * ends the read, as helper.c's "restart" mode says; it gets the write end
+ * of the pipe, and ours is closed so that a helper gone early is an end
+ * of file, not a hang. Without a handler, a stop and continue must not be
+ * seen at all: read() is restarted, and nanosleep() continued through
+ * restart_syscall.
+ */
+static const char *check_restart(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct timespec nap = { 0, 200000000 };
+	const char *failure = NULL;
+	char pid[16], fd[16];
+	char *argv[] = { HELPER, "restart", pid, fd, NULL };
+	int fds[2], err, status;
+	pid_t helper, got;
+	ssize_t n;
+	char byte;
+
+	if (pipe(fds))
+		return "pipe";
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_usr2;
+	sa.sa_flags = 0;
+	sigaction(SIGUSR2, &sa, NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(fd, sizeof(fd), "%d", fds[1]);
+	err = posix_spawn(&helper, HELPER, NULL, NULL, argv, environ);
+	close(fds[1]);
+	if (err) {
+		snprintf(detail, sizeof(detail), "posix_spawn: %s", strerror(err));
+		failure = detail;
+		goto out;
+	}
+
+	byte = 0;
+	n = read(fds[0], &byte, 1);
+	failure = read_result("SIGSTOP", n, byte, 'a');
+	if (!failure) {
+		byte = 0;
+		n = read(fds[0], &byte, 1);
+		failure = read_result("SIGUSR1", n, byte, 'b');
+	}
+	if (!failure && usr1_runs != 1) {
+		snprintf(detail, sizeof(detail), "SIGUSR1 handler ran %d times",
+			 (int)usr1_runs);
+		failure = detail;
+	}
+	if (!failure) {
+		n = read(fds[0], &byte, 1);
+		failure = read_result("SIGUSR2", n, byte, -1);
+	}
+	if (!failure && usr2_runs != 1) {
+		snprintf(detail, sizeof(detail), "SIGUSR2 handler ran %d times",
+			 (int)usr2_runs);
+		failure = detail;
+	}
+	/* Stopped and continued in it: its result is timeless, its length not. */
+	if (!failure && nanosleep(&nap, NULL)) {
+		snprintf(detail, sizeof(detail), "nanosleep: %s", strerror(errno));
+		failure = detail;
+	}
+
+	/* It may still be signalling us, SIGUSR2 too if a read went wrong. */
+	while ((got = waitpid(helper, &status, 0)) == -1 && errno == EINTR)
+		;
+	/* Checked last, told first: a helper gone early explains an end of file. */
+	if (got != helper) {
+		failure = "waitpid";
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (WIFEXITED(status))
+			snprintf(detail, sizeof(detail), "helper exit status %d",
+				 WEXITSTATUS(status));
+		else
+			snprintf(detail, sizeof(detail), "helper status %#x", status);
+		failure = detail;
+	}
+out:
+	close(fds[0]);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	return failure;
+}
+
 /* bigframe */
 
 /* Not a constant, or the compiler keeps only the two bytes it sees used. */
@@ -352,6 +473,7 @@ int main(int argc, char **argv)
 	report("threads", check_threads());
 	report("segv", check_segv());
 	report("efault", check_efault());
+	report("restart", check_restart());
 	report("bigframe", check_bigframe());
 	report("fpu", check_fpu());
 	/* The helper says hello itself, before this line. */

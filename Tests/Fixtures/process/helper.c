@@ -14,6 +14,13 @@
  *		application), 2 on another error, 3 if it cannot drop root,
  *		4 if it cannot write the file
  *   kill PID	waits for /tmp/ukl-spinning, then kills PID with SIGKILL
+ *   restart PID FD
+ *		interrupts PID while it is blocked: stops and continues it
+ *		in read(), then writes 'a' to FD; sends SIGUSR1 (SA_RESTART
+ *		there) in read(), then writes 'b'; sends SIGUSR2 (no
+ *		SA_RESTART) in read(), which fails with EINTR; stops and
+ *		continues it in a 200 ms nanosleep(). Exits 0, 2 if a kill
+ *		fails, 3 if a write does
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +38,8 @@
 #define SPINNING	"/tmp/ukl-spinning"
 #define EVIL		"/tmp/ukl-evil"
 #define NOBODY		65534
+/* In us: the application blocks at once, even on a single CPU. */
+#define SETTLE		50000
 
 extern char **environ;
 
@@ -100,6 +109,44 @@ static int kill_when_spinning(pid_t pid)
 	return kill(pid, SIGKILL) ? 1 : 0;
 }
 
+/* The application's check_restart() reads, or sleeps, in step with this. */
+static int interrupt_blocked(pid_t pid, int fd)
+{
+	/* 1: no handler, so read() goes on as if never stopped. */
+	usleep(SETTLE);
+	if (kill(pid, SIGSTOP))
+		return 2;
+	usleep(SETTLE);
+	if (kill(pid, SIGCONT))
+		return 2;
+	usleep(SETTLE);
+	if (write(fd, "a", 1) != 1)
+		return 3;
+
+	/* 2: the handler runs, and read() is restarted for this byte. */
+	usleep(SETTLE);
+	if (kill(pid, SIGUSR1))
+		return 2;
+	usleep(SETTLE);
+	if (write(fd, "b", 1) != 1)
+		return 3;
+
+	/* 3: the handler runs, and read() fails with EINTR: no byte. */
+	usleep(SETTLE);
+	if (kill(pid, SIGUSR2))
+		return 2;
+
+	/*
+	 * 4: it went straight into nanosleep(); stopped well before its
+	 * 200 ms are up, it must sleep the rest through restart_syscall.
+	 */
+	usleep(20000);
+	if (kill(pid, SIGSTOP))
+		return 2;
+	usleep(20000);
+	return kill(pid, SIGCONT) ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -113,5 +160,7 @@ int main(int argc, char **argv)
 		return exec_ukl_file();
 	if (!strcmp(argv[1], "kill") && argc > 2)
 		return kill_when_spinning(atoi(argv[2]));
+	if (!strcmp(argv[1], "restart") && argc > 3)
+		return interrupt_blocked(atoi(argv[2]), atoi(argv[3]));
 	return 1;
 }
