@@ -17,28 +17,27 @@ import Testing
         }
     }
 
-    @Test func aStaticProgramIsAccepted() throws {
+    /// A tiny program linked by clang-19 with `options`.
+    func program(_ options: String...) throws -> String {
         let dir = try Fixtures.scratch()
         let source = dir.appendingPathComponent("tiny.c")
         try "int main(void) { return 0; }\n".write(to: source, atomically: true, encoding: .utf8)
         let program = dir.appendingPathComponent("tiny").path
-        let cc = try Fixtures.run("clang-19", ["-static", "-O2", source.path, "-o", program])
+        let cc = try Fixtures.run("clang-19", options + ["-O2", source.path, "-o", program])
         try #require(cc.status == 0, "\(cc.stderr)")
-        #expect(refusal(program) == nil)
+        return program
+    }
+
+    @Test func aStaticProgramIsAccepted() throws {
+        #expect(refusal(try program("-static")) == nil)
     }
 
     @Test func aDynamicProgramIsRefused() throws {
-        let dir = try Fixtures.scratch()
-        let source = dir.appendingPathComponent("tiny.c")
-        try "int main(void) { return 0; }\n".write(to: source, atomically: true, encoding: .utf8)
-        let program = dir.appendingPathComponent("tiny").path
-        let cc = try Fixtures.run("clang-19", ["-no-pie", "-O2", source.path, "-o", program])
-        try #require(cc.status == 0, "\(cc.stderr)")
+        let dynamic = try program("-no-pie")
         #expect(
-            refusal(program)
-                == "\(program): dynamically linked (PT_INTERP); the image has no loader: link it with -static")
-        let pie = dir.appendingPathComponent("pie").path
-        _ = try Fixtures.run("clang-19", ["-pie", "-fPIE", "-O2", source.path, "-o", pie])
+            refusal(dynamic)
+                == "\(dynamic): dynamically linked (PT_INTERP); the image has no loader: link it with -static")
+        let pie = try program("-pie", "-fPIE")
         #expect(refusal(pie) == "\(pie): not a static executable (ELF type 3, not EXEC)")
     }
 

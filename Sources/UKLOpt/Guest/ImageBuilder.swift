@@ -69,6 +69,14 @@ public enum ImageBuilder {
         throws -> (directory: String, image: Image, reused: Bool)
     {
         let started = Date()
+        // Bad sidecars are reported before minutes of building.
+        for sidecar in sidecars {
+            if sidecar.hasSuffix(".c") {
+                _ = try readInput(sidecar)
+            } else {
+                try Programs.checkStaticExecutable(sidecar)
+            }
+        }
         progress("\(level.rawValue): kernel (scripts/kernel-build.sh)")
         // A first build takes minutes: its progress (step, elapsed time) shows.
         let kernel = try KernelBuild.ensure(progress: { progress("\(level.rawValue): \($0)") })
@@ -87,7 +95,6 @@ public enum ImageBuilder {
             "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh", "initramfs/init.c",
             "apps/runtime/start.c",
         ].map { try DataDirectory.file($0).path }
-        for sidecar in sidecars { _ = try readInput(sidecar) }
         let key = try Cache.key(
             strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity] + sidecarNames,
             files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs + sidecars)

@@ -17,17 +17,7 @@ extension UKLOptCommand {
                 """
         )
 
-        @Option(help: "linux, base, bypass, nss or shortcut.")
-        var level: Level
-
-        @Option(help: ArgumentHelp("A bundled app (apps/NAME), a C file or APP.bc.", valueName: "NAME|APP.c|APP.bc"))
-        var app: String
-
-        @Option(
-            help: ArgumentHelp(
-                "A static program (or a C file, compiled with musl) to start beside the application; repeatable.",
-                valueName: "PROGRAM"))
-        var sidecar: [String] = []
+        @OptionGroup var source: ImageOptions
 
         @Option(name: .short, help: "The image directory to write.")
         var output: String
@@ -39,7 +29,7 @@ extension UKLOptCommand {
             try reportingErrors {
                 let quiet = quiet
                 let image = try ImageBuilder.build(
-                    level: level, app: app, sidecars: sidecar, output: output,
+                    level: source.level, app: source.app, sidecars: source.sidecar, output: output,
                     progress: { step in
                         if !quiet { FileHandle.standardError.write(Data("build: \(step)\n".utf8)) }
                     })

@@ -19,17 +19,7 @@ extension UKLOptCommand {
                 """
         )
 
-        @Option(help: "linux, base, bypass, nss or shortcut.")
-        var level: Level
-
-        @Option(help: ArgumentHelp("A bundled app (apps/NAME), a C file or APP.bc.", valueName: "NAME|APP.c|APP.bc"))
-        var app: String
-
-        @Option(
-            help: ArgumentHelp(
-                "A static program (or a C file, compiled with musl) to start beside the application; repeatable.",
-                valueName: "PROGRAM"))
-        var sidecar: [String] = []
+        @OptionGroup var source: ImageOptions
 
         @Argument(parsing: .postTerminator, help: "Arguments for the application.")
         var arguments: [String] = []
@@ -50,7 +40,7 @@ extension UKLOptCommand {
             try reportingErrors {
                 let quiet = quiet
                 let (directory, image, _) = try ImageBuilder.cachedImage(
-                    level: level, app: app, sidecars: sidecar,
+                    level: source.level, app: source.app, sidecars: source.sidecar,
                     progress: { step in
                         if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
                     })
@@ -71,7 +61,8 @@ extension UKLOptCommand {
                     try writeOutput(
                         try encodeJSON(
                             Report(
-                                level: level.rawValue, app: image.app, status: result.status, signal: result.signal,
+                                level: source.level.rawValue, app: image.app, status: result.status,
+                                signal: result.signal,
                                 output: result.output,
                                 ops: result.ops,
                                 failure: result.failure, emulatorSeconds: result.emulatorSeconds,
