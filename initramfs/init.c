@@ -7,7 +7,8 @@
  * write is kept apart from the kernel's console on ttyS0), then starts:
  *
  * - /app with init's own arguments (what the kernel command line has after
- *   "--"): at the UKL levels the "\177UKL" file whose execution starts the
+ *   "--"), or, when there are none, with the lines of /etc/app-arguments
+ *   (a bundled workload's defaults, such as Redis's config file): at the UKL levels the "\177UKL" file whose execution starts the
  *   application linked into the kernel, which a UKL kernel allows only for
  *   the path named by "ukl.app=" on its command line, once; at the linux
  *   level the application as an ordinary static program;
@@ -106,6 +107,34 @@ static void console(const char *line)
 	}
 }
 
+/* The application's arguments: init's own, or the image's defaults, one per
+ * line of /etc/app-arguments, when the command line gives none. */
+static char **app_arguments(int argc, char **argv)
+{
+	static char text[4096];
+	static char *defaults[64];
+	int fd, n = 0;
+	ssize_t length;
+
+	argv[0] = "/app";
+	if (argc > 1 || (fd = open("/etc/app-arguments", O_RDONLY)) < 0)
+		return argv;
+	length = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	defaults[n++] = "/app";
+	for (char *line = text; length > 0 && line < text + length && n < 63;) {
+		char *end = memchr(line, '\n', text + length - line);
+
+		if (!end)
+			end = text + length;
+		*end = 0;
+		defaults[n++] = line;
+		line = end + 1;
+	}
+	defaults[n] = NULL;
+	return defaults;
+}
+
 static void start_sidecars(void)
 {
 	struct dirent **names;
@@ -135,7 +164,6 @@ int main(int argc, char **argv)
 	pid_t app;
 	int status, err;
 
-	(void)argc;
 	mount("proc", "/proc", "proc", 0, 0);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, 0);
 	mkdir("/tmp", 01777);
@@ -143,8 +171,7 @@ int main(int argc, char **argv)
 	output_to_ttyS1();
 	network_up();
 
-	argv[0] = "/app";
-	err = posix_spawn(&app, "/app", NULL, NULL, argv, environ);
+	err = posix_spawn(&app, "/app", NULL, NULL, app_arguments(argc, argv), environ);
 	if (err) {
 		snprintf(line, sizeof(line), "ukl: cannot start /app: %s\n", strerror(err));
 		console(line);

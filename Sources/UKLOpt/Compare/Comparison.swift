@@ -45,10 +45,12 @@ public struct Comparison: Codable, Sendable {
         progress: @escaping (String) -> Void = { _ in }
     ) throws -> Comparison {
         var entries: [Entry] = []
+        // A bundled workload brings what loads and measures it (Redis: redis-benchmark).
+        let sidecars = try Workload.named(spec)?.compareSidecars.map { try DataDirectory.file($0).path } ?? []
         for (index, level) in levels.enumerated() {
             let step = "[\(index + 1)/\(levels.count)] "
             let (directory, image, _) = try ImageBuilder.cachedImage(
-                level: level, app: spec, progress: { progress(step + $0) })
+                level: level, app: spec, sidecars: sidecars, progress: { progress(step + $0) })
             progress(step + "\(level.rawValue): booting under QEMU (icount)")
             let result = try Guest.boot(directory, timeout: timeout)
             progress(

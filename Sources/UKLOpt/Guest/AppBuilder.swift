@@ -4,6 +4,7 @@ import Foundation
 /// Turns `--app NAME|APP.c|APP.bc` into one application bitcode module, the
 /// very same at every level: a bundled app (apps/NAME/*.c) or a C file is
 /// compiled and linked by `ukl-opt cc` (musl and the runtime included); a
+/// bundled workload (apps/NAME/workload.json) is built by its script; a
 /// bitcode file must already be such a link.
 public enum AppBuilder {
     /// The name to report for `spec`.
@@ -27,6 +28,9 @@ public enum AppBuilder {
                         + "link it with 'ukl-opt cc FILES... -o APP.bc'")
             }
             return spec
+        }
+        if let workload = try Workload.named(spec) {
+            return try workload.built(progress: progress).app
         }
         var sources: [String]
         if spec.hasSuffix(".c") {

@@ -19,29 +19,47 @@ public enum Guest {
         public var emulatorSeconds: Double
         public var console: String
 
-        /// Measurements, when every line the app printed is `name ticks`
-        /// (what apps/syscall-bench prints).
+        /// Measurements: the `name value` lines the guest printed (what
+        /// apps/syscall-bench and the Redis benchmark sidecar print).
         public var ops: [String: Int]? {
             Guest.measurements(in: output).map { Dictionary($0, uniquingKeysWith: { _, last in last }) }
         }
     }
 
-    /// `name ticks` lines in the order printed, or nil when the output is
-    /// empty or has any other line.
+    /// `name value` lines in the order printed (a name of letters, digits,
+    /// `_` and `.`; an integer value), or nil when there are none. Other
+    /// lines are what else the guest printed (a server's log, say).
     public static func measurements(in output: String) -> [(name: String, ticks: Int)]? {
         var found: [(name: String, ticks: Int)] = []
         for line in output.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 2, let ticks = Int(fields[1]) else { return nil }
+            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard fields.count == 2, let ticks = Int(fields[1]), !fields[0].isEmpty,
+                fields[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") })
+            else { continue }
             found.append((String(fields[0]), ticks))
         }
         return found.isEmpty ? nil : found
     }
 
+    /// A TCP port on 127.0.0.1 of the host forwarded to a guest port:
+    /// `PORT` (the same on both sides) or `HOST:GUEST`.
+    public struct PortForward: Sendable, Equatable {
+        public let host: Int
+        public let guest: Int
+
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(parts.count), parts.allSatisfy({ $0.map { (1...65535).contains($0) } ?? false })
+            else { return nil }
+            host = parts[0]!
+            guest = parts.last!!
+        }
+    }
+
     /// Boots the image and waits for it to power off. `arguments` go to the
     /// application (through the kernel command line and init).
     public static func boot(
-        _ imageDirectory: String, arguments: [String] = [], timeout: Double = 120, forwards: [Int] = []
+        _ imageDirectory: String, arguments: [String] = [], timeout: Double = 120, forwards: [PortForward] = []
     ) throws -> Result {
         let image = URL(fileURLWithPath: imageDirectory)
         for file in ["bzImage", "initramfs.cpio"]
@@ -53,7 +71,7 @@ public enum Guest {
         let consoleLog = work.appendingPathComponent("console.log").path
         let outputLog = work.appendingPathComponent("output.log").path
         // Host-to-guest traffic only: restricted user networking, forwards on 127.0.0.1.
-        let network = (["user,id=net0,restrict=on,ipv6=off"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0)-:\($0)" })
+        let network = (["user,id=net0,restrict=on,ipv6=off"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" })
             .joined(separator: ",")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

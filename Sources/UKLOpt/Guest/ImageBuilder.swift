@@ -85,6 +85,13 @@ public enum ImageBuilder {
         progress("\(level.rawValue): compiling \(spec)")
         let bitcode = try AppBuilder.bitcode(spec, in: work, progress: { progress("\(level.rawValue): \($0)") })
 
+        // A bundled workload's programs and files go into the image too.
+        let workload = try Workload.named(spec)
+        let built = try workload?.built()
+        let programs = built?.programs() ?? []
+        let extraFiles = try built?.files() ?? []
+        let extras: [(path: String, file: String)] = programs + extraFiles
+        let defaultArguments = workload?.arguments ?? []
         let sidecarNames = sidecars.map(Programs.sidecarName)
         if let twice = Dictionary(grouping: sidecarNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw UKLError.input(file: twice, reason: "two sidecars would both be /sidecars/\(twice)")
@@ -96,8 +103,10 @@ public enum ImageBuilder {
             "apps/runtime/start.c",
         ].map { try DataDirectory.file($0).path }
         let key = try Cache.key(
-            strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity] + sidecarNames,
-            files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs + sidecars)
+            strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity] + sidecarNames
+                + extras.map(\.path) + ["arguments:"] + defaultArguments,
+            files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs + sidecars
+                + extras.map(\.file))
         let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
         if let image = try? Image.load(directory.path) {
             progress("\(level.rawValue): image unchanged, reusing \(directory.path)")
@@ -124,6 +133,18 @@ public enum ImageBuilder {
                 let file = work.appendingPathComponent("sidecar-\(name)").path
                 try Programs.sidecar(sidecar, to: file, progress: { progress("\(level.rawValue): \(name): \($0)") })
                 files.append("/sidecars/\(name)=\(file)")
+            }
+            for (index, (path, bitcode)) in programs.enumerated() {
+                let file = work.appendingPathComponent("program-\(index)").path
+                progress("\(level.rawValue): linking \(path) as a static program")
+                try Programs.link(bitcode, to: file)
+                files.append("\(path)=\(file)")
+            }
+            files += extraFiles.map { "\($0.path)=\($0.file)" }
+            if !defaultArguments.isEmpty {
+                let file = work.appendingPathComponent("app-arguments")
+                try Data(defaultArguments.map { $0 + "\n" }.joined().utf8).write(to: file)
+                files.append("/etc/app-arguments=\(file.path)")
             }
             if level == .linux {
                 progress("linux: linking the application as a static program")

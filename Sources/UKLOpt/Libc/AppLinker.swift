@@ -168,11 +168,21 @@ public struct AppLinker {
         return names
     }
 
-    /// What a static link would report as undefined references.
+    /// What a static link would report as undefined references. Labels that
+    /// inline asm defines as global count as defined, as the assembler will.
     private func checkUndefined(_ module: Module, inputs: [String]) throws {
+        var asmLabels = Set<String>()
+        for function in module.functions where !function.isDeclaration {
+            for call in function.instructions where call.isCall {
+                guard let callee = LLVMGetCalledValue(call), LLVMIsAInlineAsm(callee) != nil else { continue }
+                var length = 0
+                asmLabels.formUnion(asmGlobalLabels(String(cString: LLVMGetInlineAsmAsmString(callee, &length))))
+            }
+        }
         let undefined = (module.functions + module.globals).filter {
             $0.isDeclaration && LLVMGetIntrinsicID($0) == 0 && !$0.name.hasPrefix("llvm.")
                 && LLVMGetLinkage($0) != LLVMExternalWeakLinkage && LLVMGetFirstUse($0) != nil
+                && !asmLabels.contains($0.name)
         }.map(\.name)
         if !undefined.isEmpty {
             throw UKLError.input(

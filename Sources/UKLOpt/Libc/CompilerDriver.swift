@@ -10,7 +10,7 @@ public struct CompilerDriver {
 
     public let arguments: [String]
     public let mode: Mode
-    /// Link mode: what the command line names, in order.
+    /// Compile and link mode: what the command line names, in order.
     public private(set) var sources: [String] = []
     public private(set) var objects: [String] = []
     public private(set) var libraries: [String] = []
@@ -30,6 +30,7 @@ public struct CompilerDriver {
     /// Parses a command line; an option the kernel ABI forbids is one input
     /// error naming it.
     public init(arguments: [String]) throws {
+        let arguments = arguments.filter { !AppABI.droppedOptions.contains($0) }
         self.arguments = arguments
         for argument in arguments {
             if let why = AppABI.forbiddenOption(argument) {
@@ -46,7 +47,7 @@ public struct CompilerDriver {
         } else {
             mode = .link
         }
-        guard mode == .link else { return }
+        guard mode == .link || mode == .compile else { return }
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -81,7 +82,7 @@ public struct CompilerDriver {
             }
             index += takesValue ? 2 : 1
         }
-        if sources.isEmpty && objects.isEmpty {
+        if mode == .link && sources.isEmpty && objects.isEmpty {
             throw UKLError.input(file: "ukl-opt cc", reason: "no input files")
         }
     }
@@ -105,7 +106,20 @@ public struct CompilerDriver {
             return try Shell.passthrough("clang-19", before + arguments + after)
         case .compile:
             let bitcode = arguments.contains("-emit-llvm") ? [] : ["-emit-llvm"]
-            return try Shell.passthrough("clang-19", before + arguments + after + bitcode)
+            guard output == nil && arguments.contains("-c") && !sources.isEmpty else {
+                return try Shell.passthrough("clang-19", before + arguments + after + bitcode)
+            }
+            // `cc -c x.c` writes x.o in the current directory, as every C
+            // compiler does (clang would name bitcode x.bc): one clang per
+            // source, each with its -o.
+            let others = arguments.filter { !sources.contains($0) }
+            for source in sources {
+                let object = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent + ".o"
+                let status = try Shell.passthrough(
+                    "clang-19", before + others + [source, "-o", object] + after + bitcode)
+                if status != 0 { return status }
+            }
+            return 0
         case .link:
             let work = try Scratch.directory("cc")
             defer { try? FileManager.default.removeItem(at: work) }

@@ -50,10 +50,6 @@ enum AppABI {
 
     /// Options that contradict the kernel's ABI, with the reason, by prefix.
     static let forbiddenOptions: [(option: String, why: String)] = [
-        ("-fPIC", "the kernel is not position independent"),
-        ("-fpic", "the kernel is not position independent"),
-        ("-fPIE", "the kernel is not position independent"),
-        ("-fpie", "the kernel is not position independent"),
         ("-pie", "the kernel is not position independent"),
         ("-static-pie", "the kernel is not position independent"),
         ("-shared", "the application is linked into the kernel, not loaded as a shared object"),
@@ -64,6 +60,14 @@ enum AppABI {
         ("-m16", "the kernel is x86-64"),
         ("-fsanitize=", "sanitizer runtimes are not linked into the kernel"),
     ]
+
+    /// Options that ask for position-independent code. Libraries' own
+    /// Makefiles pass them for objects that also go into a static archive
+    /// (hiredis does), and a linker puts such objects into a static program
+    /// as they are; the kernel's code model has no PIC form, so `ukl-opt cc`
+    /// leaves them out rather than refusing the build. A position-independent
+    /// *link* (`-pie`, `-shared`) is still refused.
+    static let droppedOptions: Set<String> = ["-fPIC", "-fpic", "-fPIE", "-fpie"]
 
     /// Why `option` cannot be used for an application, or nil when it can.
     static func forbiddenOption(_ option: String) -> String? {

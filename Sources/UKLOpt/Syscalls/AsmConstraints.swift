@@ -59,6 +59,23 @@ func asmExecutesSyscall(_ asm: String) -> Bool {
     asmStatements(asm).contains { $0.lowercased() == "syscall" }
 }
 
+/// The global symbols an inline-asm string defines: names it both declares
+/// `.globl` and places as a label. musl's cancellable syscall brackets its
+/// `syscall` with such labels, and pthread_cancel refers to them from C.
+func asmGlobalLabels(_ asm: String) -> Set<String> {
+    var declared = Set<String>()
+    var placed = Set<String>()
+    for statement in asmStatements(asm) {
+        let words = statement.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+        if let directive = words.first, directive == ".globl" || directive == ".global" {
+            declared.formUnion(words.dropFirst().map(String.init))
+        } else if statement.hasSuffix(":") {
+            placed.insert(String(statement.dropLast()))
+        }
+    }
+    return declared.intersection(placed)
+}
+
 func asmStatements(_ asm: String) -> [String] {
     asm.split(whereSeparator: { $0 == "\n" || $0 == ";" })
         .map { $0.trimmingCharacters(in: .whitespacesAndTabs) }

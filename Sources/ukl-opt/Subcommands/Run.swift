@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import UKLOpt
 
+extension Guest.PortForward: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
 extension UKLOptCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,8 +31,11 @@ extension UKLOptCommand {
         @Option(help: "Seconds of emulator time before the guest counts as hung.")
         var timeout: Double = 300
 
-        @Option(help: "Forward this TCP port from 127.0.0.1 on the host to the guest.")
-        var forward: [Int] = []
+        @Option(
+            help: ArgumentHelp(
+                "Forward a TCP port from 127.0.0.1 on the host to the guest (PORT, or HOST:GUEST); repeatable.",
+                valueName: "PORT"))
+        var forward: [Guest.PortForward] = []
 
         @Flag(help: "Print JSON instead of the application's output.")
         var json = false
