@@ -86,6 +86,27 @@ public struct Comparison: Codable, Sendable {
         return names
     }
 
+    /// How to read a measurement, by the suffix of its name; a name without
+    /// one of these suffixes is icount ticks per op (syscall-bench's).
+    public struct MetricKind: Sendable {
+        public let suffix: String
+        public let meaning: String
+        public let higherIsBetter: Bool
+    }
+
+    public static let metricKinds = [
+        MetricKind(suffix: ".rps", meaning: "requests per guest second", higherIsBetter: true),
+        MetricKind(suffix: ".p50_us", meaning: "median latency, guest microseconds", higherIsBetter: false),
+        MetricKind(suffix: ".p99_us", meaning: "99th percentile latency, guest microseconds", higherIsBetter: false),
+        MetricKind(
+            suffix: ".server_ticks", meaning: "the server's CPU time per request, guest ns (instructions)",
+            higherIsBetter: false),
+    ]
+
+    public static func kind(of op: String) -> MetricKind? {
+        metricKinds.first { op.hasSuffix($0.suffix) }
+    }
+
     /// `entry`'s ticks for `op` over linux's, when both were measured.
     public func ratio(_ op: String, _ entry: Entry) -> Double? {
         guard let linux = levels.first(where: { $0.level == .linux })?.ops[op], linux > 0,

@@ -58,6 +58,17 @@ public enum ImageBuilder {
         return image
     }
 
+    /// What the kernel stage of an image made: at `linux` the kernel as
+    /// built; at a UKL level the kernel with the rewritten application
+    /// linked in. Cached apart from the initramfs, so images that differ only
+    /// in their sidecars or init share one LTO.
+    struct KernelStage: Codable {
+        var sitesRewritten = 0
+        var sitesByOrigin: [String: Int] = [:]
+        var inlined = 0
+        var buildSeconds = 0.0
+    }
+
     /// The image for `level` and `spec` in the image cache, built first unless
     /// an image from the very same inputs is there: the kernel build, the
     /// application's bitcode, the sidecars, the level, the data files a build
@@ -77,6 +88,10 @@ public enum ImageBuilder {
                 try Programs.checkStaticExecutable(sidecar)
             }
         }
+        let sidecarNames = sidecars.map(Programs.sidecarName)
+        if let twice = Dictionary(grouping: sidecarNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw UKLError.input(file: twice, reason: "two sidecars would both be /sidecars/\(twice)")
+        }
         progress("\(level.rawValue): kernel (scripts/kernel-build.sh)")
         // A first build takes minutes: its progress (step, elapsed time) shows.
         let kernel = try KernelBuild.ensure(progress: { progress("\(level.rawValue): \($0)") })
@@ -84,7 +99,6 @@ public enum ImageBuilder {
         defer { try? FileManager.default.removeItem(at: work) }
         progress("\(level.rawValue): compiling \(spec)")
         let bitcode = try AppBuilder.bitcode(spec, in: work, progress: { progress("\(level.rawValue): \($0)") })
-
         // A bundled workload's programs and files go into the image too.
         let workload = try Workload.named(spec)
         let built = try workload?.built()
@@ -92,21 +106,17 @@ public enum ImageBuilder {
         let extraFiles = try built?.files() ?? []
         let extras: [(path: String, file: String)] = programs + extraFiles
         let defaultArguments = workload?.arguments ?? []
-        let sidecarNames = sidecars.map(Programs.sidecarName)
-        if let twice = Dictionary(grouping: sidecarNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw UKLError.input(file: twice, reason: "two sidecars would both be /sidecars/\(twice)")
-        }
+
+        let (kernelDirectory, stage, kernelKey) = try cachedKernelStage(
+            level: level, name: AppBuilder.name(of: spec), kernel: kernel, bitcode: bitcode, work: work,
+            progress: progress)
         let inputs = try [
-            "kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt",
-            "kernel-shortcuts/ukl-init", "passes/lto.pipeline", "scripts/kernel-env.sh",
-            "scripts/relink-bzimage.sh", "scripts/make-initramfs.sh", "initramfs/init.c",
-            "apps/runtime/start.c",
+            "kernel-shortcuts/ukl-init", "scripts/make-initramfs.sh", "initramfs/init.c", "apps/runtime/start.c",
         ].map { try DataDirectory.file($0).path }
         let key = try Cache.key(
-            strings: [kernel, level.rawValue, AppBuilder.name(of: spec), Cache.toolIdentity] + sidecarNames
-                + extras.map(\.path) + ["arguments:"] + defaultArguments,
-            files: [kernel + "/arch/x86/boot/bzImage", bitcode] + inputs + sidecars
-                + extras.map(\.file))
+            strings: [kernelKey, Cache.toolIdentity] + sidecarNames + extras.map(\.path) + ["arguments:"]
+                + defaultArguments,
+            files: inputs + sidecars + extras.map(\.file))
         let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
         if let image = try? Image.load(directory.path) {
             progress("\(level.rawValue): image unchanged, reusing \(directory.path)")
@@ -119,12 +129,14 @@ public enum ImageBuilder {
         let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        var sites = 0
-        var inlined = 0
-        var sitesByOrigin: [String: Int] = [:]
-        let appFile: String
         let scripts = try DataDirectory.file("scripts")
         do {
+            for name in ["bzImage", "rewrite.json", "lto.json"] {
+                let file = URL(fileURLWithPath: kernelDirectory).appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: file.path) {
+                    try FileManager.default.copyItem(at: file, to: staging.appendingPathComponent(name))
+                }
+            }
             progress("\(level.rawValue): building /init and the sidecars")
             let initFile = work.appendingPathComponent("init").path
             try Programs.initProgram(to: initFile, progress: { progress("\(level.rawValue): init: \($0)") })
@@ -146,35 +158,12 @@ public enum ImageBuilder {
                 try Data(defaultArguments.map { $0 + "\n" }.joined().utf8).write(to: file)
                 files.append("/etc/app-arguments=\(file.path)")
             }
+            let appFile: String
             if level == .linux {
                 progress("linux: linking the application as a static program")
                 appFile = work.appendingPathComponent("app").path
                 try Programs.link(bitcode, to: appFile)
-                try FileManager.default.copyItem(
-                    atPath: kernel + "/arch/x86/boot/bzImage",
-                    toPath: staging.appendingPathComponent("bzImage").path)
             } else {
-                progress("\(level.rawValue): rewriting syscall sites")
-                let module = try Module.load(bitcode)
-                let report = try Rewriter.load().rewrite(module, level: level)
-                sites = report.sites.count
-                sitesByOrigin = Dictionary(grouping: report.sites, by: \.site.origin).mapValues(\.count)
-                let rewritten = work.appendingPathComponent("app.\(level.rawValue).bc").path
-                try module.write(to: rewritten)
-                let object = work.appendingPathComponent("vmlinux.o").path
-                let lto = try LTO.run(
-                    .init(
-                        kernel: kernel, apps: [rewritten], output: object,
-                        pipeline: try LTO.pipeline(named: "lto"),
-                        progress: { progress("\(level.rawValue): lto: \($0)") }))
-                inlined = lto.inlined
-                for warning in lto.warnings { progress("\(level.rawValue): lto: warning: \(warning)") }
-                try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
-                try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))
-                progress("\(level.rawValue): relinking the kernel")
-                try Shell.run(
-                    scripts.appendingPathComponent("relink-bzimage.sh").path,
-                    [kernel, object, staging.appendingPathComponent("bzImage").path])
                 appFile = try DataDirectory.file("kernel-shortcuts/ukl-init").path
             }
             try Shell.run(
@@ -186,12 +175,80 @@ public enum ImageBuilder {
                 as? Int) ?? 0
             let image = Image(
                 level: level, app: AppBuilder.name(of: spec), sidecars: sidecarNames, imageBytes: bytes,
-                sitesRewritten: sites, sitesByOrigin: sitesByOrigin, inlined: inlined,
-                buildSeconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
+                sitesRewritten: stage.sitesRewritten, sitesByOrigin: stage.sitesByOrigin, inlined: stage.inlined,
+                buildSeconds: ((stage.buildSeconds + Date().timeIntervalSince(started)) * 10).rounded() / 10)
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
             try? FileManager.default.removeItem(at: directory)
             try FileManager.default.moveItem(at: staging, to: directory)
             return (directory.path, image, false)
+        } catch {
+            try? FileManager.default.removeItem(at: staging)
+            throw error
+        }
+    }
+
+    /// The kernel stage for `level` and the application `bitcode`, from the
+    /// cache (images/kernels) or built: at a UKL level the sites rewritten,
+    /// `lto` with the kernel's bitcode and the kernel relinked around it.
+    static func cachedKernelStage(
+        level: Level, name: String, kernel: String, bitcode: String, work: URL,
+        progress: @escaping (String) -> Void
+    ) throws -> (directory: String, stage: KernelStage, key: String) {
+        let started = Date()
+        let inputs = try [
+            "kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt", "passes/lto.pipeline",
+            "scripts/kernel-env.sh", "scripts/relink-bzimage.sh",
+        ].map { try DataDirectory.file($0).path }
+        // At linux the kernel does not depend on the application.
+        let appInputs = level == .linux ? [] : [bitcode] + inputs
+        let key = try Cache.key(
+            strings: [kernel, level.rawValue] + (level == .linux ? [] : [name, Cache.toolIdentity]),
+            files: [kernel + "/arch/x86/boot/bzImage"] + appInputs)
+        let directory = Cache.root.appendingPathComponent("images/kernels/\(level.rawValue)-\(key)")
+        let record = directory.appendingPathComponent("kernel.json")
+        if let data = FileManager.default.contents(atPath: record.path),
+            let stage = try? JSONDecoder().decode(KernelStage.self, from: data)
+        {
+            progress("\(level.rawValue): kernel with the application unchanged, reusing \(directory.path)")
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: directory.path)
+            return (directory.path, stage, key)
+        }
+        prune(directory.deletingLastPathComponent(), level: level)
+        let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
+        try? FileManager.default.removeItem(at: staging)
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        do {
+            var stage = KernelStage()
+            let bzImage = staging.appendingPathComponent("bzImage").path
+            if level == .linux {
+                try FileManager.default.copyItem(atPath: kernel + "/arch/x86/boot/bzImage", toPath: bzImage)
+            } else {
+                progress("\(level.rawValue): rewriting syscall sites")
+                let module = try Module.load(bitcode)
+                let report = try Rewriter.load().rewrite(module, level: level)
+                stage.sitesRewritten = report.sites.count
+                stage.sitesByOrigin = Dictionary(grouping: report.sites, by: \.site.origin).mapValues(\.count)
+                let rewritten = work.appendingPathComponent("app.\(level.rawValue).bc").path
+                try module.write(to: rewritten)
+                let object = work.appendingPathComponent("vmlinux.o").path
+                let lto = try LTO.run(
+                    .init(
+                        kernel: kernel, apps: [rewritten], output: object,
+                        pipeline: try LTO.pipeline(named: "lto"),
+                        progress: { progress("\(level.rawValue): lto: \($0)") }))
+                stage.inlined = lto.inlined
+                for warning in lto.warnings { progress("\(level.rawValue): lto: warning: \(warning)") }
+                try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
+                try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))
+                progress("\(level.rawValue): relinking the kernel")
+                try Shell.run(
+                    try DataDirectory.file("scripts/relink-bzimage.sh").path, [kernel, object, bzImage])
+            }
+            stage.buildSeconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
+            try encodeJSON(stage).write(to: staging.appendingPathComponent("kernel.json"))
+            try? FileManager.default.removeItem(at: directory)
+            try FileManager.default.moveItem(at: staging, to: directory)
+            return (directory.path, stage, key)
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error

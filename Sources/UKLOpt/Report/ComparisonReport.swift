@@ -30,7 +30,15 @@ extension Comparison {
         rows.append(["build s"] + levels.map { String(format: "%.1f", $0.buildSeconds) })
         rows.append(["emulator wall s"] + levels.map { String(format: "%.1f", $0.emulatorSeconds) })
         var lines = ["\(app): icount ticks per op (guest instructions; ratio to linux), same kernel, one run each"]
+        let kinds = Self.metricKinds.filter { kind in opNames.contains { $0.hasSuffix(kind.suffix) } }
+        if !kinds.isEmpty {
+            lines = ["\(app): figures in guest time (icount: 1 ns = 1 instruction; ratio to linux), same kernel, one run each"]
+        }
         lines += table(rows, right: Set(1..<rows[0].count))
+        for kind in kinds {
+            lines.append(
+                "  *\(kind.suffix): \(kind.meaning) (\(kind.higherIsBetter ? "higher" : "lower") is better)")
+        }
         lines.append("  emulator wall s is host time spent in QEMU TCG, not guest time")
         for entry in failures {
             lines.append(
@@ -54,7 +62,13 @@ extension Comparison {
         let groupWidth = Double(shown.count) * bar + gap
         let width = left + Double(max(ops.count, 1)) * groupWidth + 24
         let height = top + plotHeight + 90
-        let highest = ops.flatMap { op in shown.compactMap { ratio(op, $0) } }.max() ?? 1
+        // Every bar is a cost relative to linux: a rate's ratio is inverted
+        // (linux's rate over the level's is its time per request over linux's).
+        func cost(_ op: String, _ entry: Entry) -> Double? {
+            guard let value = ratio(op, entry), value > 0 else { return nil }
+            return Self.kind(of: op)?.higherIsBetter == true ? 1 / value : value
+        }
+        let highest = ops.flatMap { op in shown.compactMap { cost(op, $0) } }.max() ?? 1
         let scale = max(1.0, (highest * 4).rounded(.up) / 4)
         func y(_ value: Double) -> Double { top + plotHeight * (1 - value / scale) }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
@@ -62,7 +76,7 @@ extension Comparison {
         var out = [
             ##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(f(width))" height="\##(f(height))" font-family="sans-serif" font-size="11">"##,
             ##"<rect width="100%" height="100%" fill="white"/>"##,
-            ##"<text x="\##(f(left))" y="22" font-size="15" font-weight="bold">\##(escape(app)): cost per op relative to linux (icount ticks, lower is better)</text>"##,
+            ##"<text x="\##(f(left))" y="22" font-size="15" font-weight="bold">\##(escape(app)): cost per op relative to linux (guest time under icount, lower is better)</text>"##,
         ]
         var tick = 0.0
         while tick <= scale + 1e-9 {
@@ -75,12 +89,12 @@ extension Comparison {
             tick += 0.25
         }
         out.append(
-            ##"<text transform="translate(16 \##(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">ticks / linux ticks</text>"##
+            ##"<text transform="translate(16 \##(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">cost / linux cost</text>"##
         )
         for (group, op) in ops.enumerated() {
             let x0 = left + gap / 2 + Double(group) * groupWidth
             for (index, entry) in shown.enumerated() {
-                guard let value = ratio(op, entry), let ticks = entry.ops[op] else { continue }
+                guard let value = cost(op, entry), let ticks = entry.ops[op] else { continue }
                 let x = x0 + Double(index) * bar
                 let color = palette[(levels.firstIndex { $0.level == entry.level } ?? index) % palette.count]
                 out.append(
@@ -90,8 +104,9 @@ extension Comparison {
                     ##"<text transform="translate(\##(f(x + bar / 2 + 1)) \##(f(y(value) - 4))) rotate(-90)" font-size="9">\##(ticks)</text>"##
                 )
             }
+            let label = Self.kind(of: op)?.higherIsBetter == true ? "1/" + op : op
             out.append(
-                ##"<text x="\##(f(x0 + Double(shown.count) * bar / 2))" y="\##(f(top + plotHeight + 18))" text-anchor="middle" font-size="12">\##(escape(op))</text>"##
+                ##"<text x="\##(f(x0 + Double(shown.count) * bar / 2))" y="\##(f(top + plotHeight + 18))" text-anchor="middle" font-size="12">\##(escape(label))</text>"##
             )
         }
         for (index, entry) in shown.enumerated() {
@@ -102,7 +117,7 @@ extension Comparison {
                 ##"<text x="\##(f(x + 17))" y="\##(f(height - 30))" font-size="12">\##(entry.level.rawValue)</text>"##)
         }
         out.append(
-            ##"<text x="\##(f(left))" y="\##(f(height - 10))" fill="#4c566a">bar labels: ticks per op; red line: linux (1.00x)</text>"##
+            ##"<text x="\##(f(left))" y="\##(f(height - 10))" fill="#4c566a">bar labels: each op's figure; 1/NAME.rps: linux's rate over the level's; red line: linux (1.00x)</text>"##
         )
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"

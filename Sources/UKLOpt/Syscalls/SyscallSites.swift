@@ -46,11 +46,13 @@ struct SiteFinder {
     let wrappers: Set<String>
 
     func sites(in module: Module) -> [LocatedSite] {
+        module.functions.filter { !$0.isDeclaration }.flatMap { sites(in: $0) }
+    }
+
+    func sites(in function: LLVMValueRef) -> [LocatedSite] {
         var result: [LocatedSite] = []
-        for function in module.functions where !function.isDeclaration {
-            for instruction in function.instructions where instruction.isCall {
-                if let site = site(at: instruction, in: function) { result.append(site) }
-            }
+        for instruction in function.instructions where instruction.isCall {
+            if let site = site(at: instruction, in: function) { result.append(site) }
         }
         return result
     }

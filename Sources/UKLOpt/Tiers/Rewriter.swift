@@ -63,15 +63,23 @@ public struct Rewriter {
         try module.verify(asInput: true)
         var done: [RewrittenSite] = []
         let session = RewriteSession(module: module, contract: contract)
-        // One site at a time, found afresh: rewriting a site replaces its call,
-        // and another site may take that call's result as an argument.
-        let total = finder.sites(in: module).count
-        while let located = finder.sites(in: module).first {
-            guard done.count < total else {
-                throw UKLError.tool(
-                    "\(module.origin): a rewritten syscall site was found again in '\(located.site.function)'")
+        // One site at a time, found afresh in its function: rewriting a site
+        // replaces its call, and another site may take that call's result as
+        // an argument. (Rescanning the whole module per site took minutes on Redis.)
+        let functions = finder.sites(in: module).map(\.function).reduce(into: [LLVMValueRef]()) {
+            if $0.last != $1 { $0.append($1) }
+        }
+        for function in functions {
+            let total = finder.sites(in: function).count
+            var rewritten = 0
+            while let located = finder.sites(in: function).first {
+                guard rewritten < total else {
+                    throw UKLError.tool(
+                        "\(module.origin): a rewritten syscall site was found again in '\(located.site.function)'")
+                }
+                done.append(try session.rewrite(located, rule: rule, table: table))
+                rewritten += 1
             }
-            done.append(try session.rewrite(located, rule: rule, table: table))
         }
         // A wrapper whose every call was rewritten is no longer needed.
         for name in contract.wrappers {
