@@ -8,7 +8,7 @@ packages=(
 	clang-19 lld-19 llvm-19 llvm-19-dev libclang-19-dev binutils-dev
 	qemu-system-x86 linux-source-6.1 dpkg-dev
 	make bc flex bison libelf-dev libssl-dev cpio xz-utils python3 time
-	librsvg2-bin
+	librsvg2-bin redis-tools
 )
 
 missing=()
@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Source packages (musl now, Redis later) need a deb-src entry: a copy of the
+# Source packages (musl, Redis) need a deb-src entry: a copy of the
 # machine's own Debian entries with the type changed.
 sudo_cmd=()
 [[ $(id -u) == 0 ]] || sudo_cmd=(sudo)

@@ -49,4 +49,11 @@ import Testing
             + member("/-3", size: "2") + Data("xy".utf8)
         #expect(throws: UKLError.self) { try Archive.members(in: negativeName, path: "name.a") }
     }
+
+    @Test func globalLabelsAreThoseDeclaredAndPlaced() {
+        let asm =
+            ".globl __cp_begin\n.hidden __cp_begin\n.global a, b\n__cp_begin:\nmov (%rdi), %eax\nb:\nlocal:\nsyscall"
+        #expect(asmGlobalLabels(asm) == ["__cp_begin", "b"])
+        #expect(asmGlobalLabels("syscall") == [])
+    }
 }

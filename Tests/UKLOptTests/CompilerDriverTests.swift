@@ -122,4 +122,45 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.contains("undefined reference to 'missing_helper'"), "\(result.stderr)")
     }
+
+    /// `cc -c x.c y.c` writes x.o and y.o in the working directory, as any C
+    /// compiler does (hiredis's Makefile relies on it), and they are bitcode.
+    @Test func compilingWithoutOutputNamesObjectsAfterTheirSources() throws {
+        let dir = try Fixtures.scratch()
+        for name in ["first", "second"] {
+            try "int \(name)(void) { return 1; }\n".write(
+                toFile: dir.appendingPathComponent("\(name).c").path, atomically: true, encoding: .utf8)
+        }
+        let result = try Fixtures.run(Fixtures.tool, ["cc", "-fPIC", "-c", "first.c", "second.c"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in ["first", "second"] {
+            let object = try Data(contentsOf: dir.appendingPathComponent("\(name).o"))
+            #expect(IRFormat(object) == .bitcode, "\(name).o")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("first.bc").path))
+    }
+
+    /// pthread_cancel refers to the labels musl's cancellable syscall
+    /// defines in its asm (__cp_begin, __cp_end, __cp_cancel): the link
+    /// counts them as defined, as the assembler will (Redis links it).
+    @Test func aProgramUsingPthreadCancelLinks() throws {
+        let dir = try Fixtures.scratch()
+        let source = dir.appendingPathComponent("cancel.c").path
+        try """
+        #include <pthread.h>
+        #include <unistd.h>
+        static void *sleeper(void *arg) { for (;;) pause(); return arg; }
+        int main(void) {
+            pthread_t thread;
+            pthread_create(&thread, 0, sleeper, 0);
+            pthread_cancel(thread);
+            return pthread_join(thread, 0);
+        }
+        """.write(toFile: source, atomically: true, encoding: .utf8)
+        let app = dir.appendingPathComponent("app.bc").path
+        let result = try Fixtures.ukl("cc", source, "-o", app)
+        #expect(result.status == 0, "\(result.stderr)")
+        let sites = try Rewriter.load().sites(in: try Module.load(app))
+        #expect(sites.contains { $0.function == "__syscall_cp_asm" && $0.origin == "libc-asm" })
+    }
 }

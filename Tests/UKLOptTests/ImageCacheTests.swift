@@ -39,4 +39,34 @@ struct ImageCacheTests {
         let kept = (0..<(ImageBuilder.keptPerLevel - 1)).map { "base-\($0)" }
         #expect(left == Set(kept + ["linux-old", "base-x.tmp-\(getpid())"]))
     }
+
+    @Test func portForwardsAreOnePortOrHostAndGuest() {
+        #expect(Guest.PortForward("6379") == Guest.PortForward("6379:6379"))
+        #expect(Guest.PortForward("16379:6379").map { [$0.host, $0.guest] } == [16379, 6379])
+        for bad in ["", "0", "70000", "a", "1:2:3", ":6379", "6379:"] {
+            #expect(Guest.PortForward(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// A server's log among the figures: only `name integer` lines count.
+    @Test func measurementsAreNameValueLinesAmongOtherOutput() {
+        let output =
+            "18:M 01 Jan 2026 00:00:01.300 * Ready to accept connections\nset.rps 24814\nnot a 12\nget.p50_us 103\n"
+        #expect(Guest.measurements(in: output)?.map(\.name) == ["set.rps", "get.p50_us"])
+        #expect(Guest.measurements(in: "hello\n") == nil)
+        #expect(Comparison.kind(of: "set.rps")?.higherIsBetter == true)
+        #expect(Comparison.kind(of: "getppid") == nil)
+    }
+
+    /// The bundled Redis workload describes itself completely.
+    @Test func theRedisWorkloadIsComplete() throws {
+        let workload = try #require(try Workload.named("redis"))
+        #expect(workload.app == "redis-server.bc")
+        #expect(Set(workload.programs.keys) == ["/bin/redis-benchmark", "/bin/redis-cli"])
+        for file in [workload.build] + Array(workload.files.values) + workload.compareSidecars {
+            #expect(FileManager.default.fileExists(atPath: try DataDirectory.file(file).path), "\(file)")
+        }
+        #expect(try Workload.named("syscall-bench") == nil)
+        #expect(try Workload.named("x.c") == nil)
+    }
 }

@@ -71,7 +71,8 @@ public enum Guest {
         let consoleLog = work.appendingPathComponent("console.log").path
         let outputLog = work.appendingPathComponent("output.log").path
         // Host-to-guest traffic only: restricted user networking, forwards on 127.0.0.1.
-        let network = (["user,id=net0,restrict=on,ipv6=off"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" })
+        let network =
+            (["user,id=net0,restrict=on,ipv6=off"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" })
             .joined(separator: ",")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -32,7 +32,9 @@ extension Comparison {
         var lines = ["\(app): icount ticks per op (guest instructions; ratio to linux), same kernel, one run each"]
         let kinds = Self.metricKinds.filter { kind in opNames.contains { $0.hasSuffix(kind.suffix) } }
         if !kinds.isEmpty {
-            lines = ["\(app): figures in guest time (icount: 1 ns = 1 instruction; ratio to linux), same kernel, one run each"]
+            lines = [
+                "\(app): figures in guest time (icount: 1 ns = 1 instruction; ratio to linux), same kernel, one run each"
+            ]
         }
         lines += table(rows, right: Set(1..<rows[0].count))
         for kind in kinds {

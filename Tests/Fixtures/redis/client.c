@@ -1,7 +1,8 @@
 /*
  * A Redis client beside the server, as a sidecar: waits for the server on
  * 127.0.0.1:6379, sends each command below and prints the reply as one line
- * (CR and LF shown as "|"), then shuts the server down. The output is the
+ * ("client: COMMAND: REPLY", CR and LF shown as "|"; the server's log is
+ * on the same output), then shuts the server down. The output is the
  * same at every level when Redis behaves the same.
  */
 #include <arpa/inet.h>
@@ -67,20 +68,20 @@ int main(void)
 {
 	int fd = connect_server();
 	if (fd < 0) {
-		perror("client: connect to 127.0.0.1:6379");
+		printf("client: cannot connect to 127.0.0.1:6379\n");
 		return 1;
 	}
 	char buffer[4096];
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		dprintf(fd, "%s\r\n", commands[i]);
 		if (reply(fd, buffer, sizeof(buffer)) < 0) {
-			printf("%s: no reply\n", commands[i]);
+			printf("client: %s: no reply\n", commands[i]);
 			return 1;
 		}
 		for (char *c = buffer; *c; c++)
 			if (*c == '\r' || *c == '\n')
 				*c = '|';
-		printf("%s: %s\n", commands[i], buffer);
+		printf("client: %s: %s\n", commands[i], buffer);
 	}
 	fflush(stdout);
 	dprintf(fd, "SHUTDOWN NOSAVE\r\n");

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import UKLOpt
+
+/// Redis from Debian's source, unmodified, built with `ukl-opt cc`
+/// (scripts/redis-build.sh), as the application at every level. Needs the
+/// kernel build (see KernelLTOTests) and redis-cli on the host (redis-tools).
+/// Each level's kernel with Redis linked in is built once and shared by the
+/// images below (they differ only in their sidecars).
+@Suite(.serialized) struct RedisTests {
+    /// What the sidecar client (Tests/Fixtures/redis/client.c) prints, at every level.
+    static let clientLines = [
+        "client: PING: +PONG||",
+        "client: SET greeting hello: +OK||",
+        "client: GET greeting: $5||hello||",
+        "client: INCR counter: :1||",
+        "client: INCR counter: :2||",
+        "client: INCRBY counter 40: :42||",
+        "client: LPUSH list a b c: :3||",
+        "client: RPUSH list d: :4||",
+        "client: LRANGE list 0 -1: *4||$1||c||$1||b||$1||a||$1||d||",
+        "client: LLEN list: :4||",
+        "client: DEL greeting list: :2||",
+        "client: GET greeting: $-1||",
+        "client: EXISTS counter: :1||",
+        "client: DBSIZE: :1||",
+    ]
+
+    /// What redis-cli on the host sends through the forward, and what it must print.
+    static let hostSession: [([String], String)] = [
+        (["SET", "greeting", "hello"], "OK"),
+        (["GET", "greeting"], "hello"),
+        (["INCR", "counter"], "1"),
+        (["INCR", "counter"], "2"),
+        (["LPUSH", "list", "a", "b", "c"], "3"),
+        (["LRANGE", "list", "0", "-1"], "c\nb\na"),
+        (["DBSIZE"], "2"),
+    ]
+
+    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(50)))
+    func redisAnswersASidecarClientAndAHostClientAtEveryLevel() throws {
+        let client = Fixtures.directory.appendingPathComponent("redis/client.c").path
+        for level in Level.allCases {
+            let result = try Fixtures.ukl(
+                "run", "--quiet", "--level", level.rawValue, "--app", "redis", "--sidecar", client, "--timeout", "300")
+            #expect(result.status == 0, "\(level): \(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("client: ") }
+            #expect(lines == Self.clientLines, "\(level): \(result.stdout)")
+            try hostSession(level)
+        }
+    }
+
+    /// Boots Redis with a forward from a free host port to 6379, talks to it
+    /// with the host's redis-cli, then shuts it down with SHUTDOWN NOSAVE.
+    func hostSession(_ level: Level) throws {
+        let port = try Self.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: Fixtures.tool)
+        server.arguments = [
+            "run", "--quiet", "--level", level.rawValue, "--app", "redis", "--forward", "\(port):6379",
+            "--timeout", "300",
+        ]
+        server.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        server.standardError = errors
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+        func cli(_ arguments: [String]) throws -> Fixtures.Result {
+            try Fixtures.run("redis-cli", ["-p", "\(port)"] + arguments)
+        }
+        // The image may be built first: wait for the boot, then for Redis.
+        let started = Date()
+        while try cli(["PING"]).stdout != "PONG\n" {
+            #expect(server.isRunning, "\(level): the guest stopped before Redis answered")
+            guard server.isRunning, Date().timeIntervalSince(started) < 900 else { return }
+            usleep(500_000)
+        }
+        for (command, expected) in Self.hostSession {
+            let reply = try cli(command)
+            #expect(reply.stdout == expected + "\n", "\(level): \(command): \(reply.stdout)\(reply.stderr)")
+        }
+        _ = try cli(["SHUTDOWN", "NOSAVE"])
+        server.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(server.terminationStatus == 0, "\(level): \(stderr)")
+    }
+
+    /// The benchmark `compare --app redis` runs, at linux and shortcut (the
+    /// five-level compare is bench/redis-compare.sh): every figure is there,
+    /// and a second boot of the same images prints the very same figures.
+    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(30)))
+    func theBenchmarkRunsAndRepeatsExactly() throws {
+        let work = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: work) }
+        var runs: [Comparison] = []
+        for index in 0..<2 {
+            let json = work.appendingPathComponent("compare-\(index).json").path
+            let result = try Fixtures.ukl(
+                "compare", "--quiet", "--app", "redis", "--levels", "linux,shortcut", "--json", json)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            runs.append(try JSONDecoder().decode(Comparison.self, from: Data(contentsOf: URL(fileURLWithPath: json))))
+        }
+        let names: Set<String> = Set(
+            ["set", "get"].flatMap { test in ["rps", "p50_us", "p99_us", "server_ticks"].map { "\(test).\($0)" } })
+        for entry in runs[0].levels {
+            #expect(Set(entry.ops.keys) == names, "\(entry.level)")
+            #expect(entry.ops.values.allSatisfy { $0 > 0 }, "\(entry.level)")
+        }
+        #expect(runs[0].levels.map(\.ops) == runs[1].levels.map(\.ops))
+    }
+
+    /// A TCP port on 127.0.0.1 nothing listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw Fixtures.FixtureError(message: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
