@@ -125,12 +125,8 @@ public enum ImageBuilder {
             return (directory.path, image, true)
         }
 
-        prune(directory.deletingLastPathComponent(), level: level)
-        let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
-        try? FileManager.default.removeItem(at: staging)
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let scripts = try DataDirectory.file("scripts")
-        do {
+        let image = try staged(directory, level: level) { staging in
             for name in ["bzImage", "rewrite.json", "lto.json"] {
                 let file = URL(fileURLWithPath: kernelDirectory).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: file.path) {
@@ -178,13 +174,9 @@ public enum ImageBuilder {
                 sitesRewritten: stage.sitesRewritten, sitesByOrigin: stage.sitesByOrigin, inlined: stage.inlined,
                 buildSeconds: ((stage.buildSeconds + Date().timeIntervalSince(started)) * 10).rounded() / 10)
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
-            try? FileManager.default.removeItem(at: directory)
-            try FileManager.default.moveItem(at: staging, to: directory)
-            return (directory.path, image, false)
-        } catch {
-            try? FileManager.default.removeItem(at: staging)
-            throw error
+            return image
         }
+        return (directory.path, image, false)
     }
 
     /// The kernel stage for `level` and the application `bitcode`, from the
@@ -213,11 +205,7 @@ public enum ImageBuilder {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: directory.path)
             return (directory.path, stage, key)
         }
-        prune(directory.deletingLastPathComponent(), level: level)
-        let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
-        try? FileManager.default.removeItem(at: staging)
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        do {
+        let stage = try staged(directory, level: level) { staging in
             var stage = KernelStage()
             let bzImage = staging.appendingPathComponent("bzImage").path
             if level == .linux {
@@ -246,9 +234,25 @@ public enum ImageBuilder {
             }
             stage.buildSeconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
             try encodeJSON(stage).write(to: staging.appendingPathComponent("kernel.json"))
+            return stage
+        }
+        return (directory.path, stage, key)
+    }
+
+    /// Builds a cache entry: `body` fills a staging directory beside
+    /// `directory` (NAME.tmp-PID), which then takes its place, so a failed or
+    /// killed build never leaves a half-written entry. Old entries of the
+    /// level are pruned first.
+    static func staged<T>(_ directory: URL, level: Level, _ body: (URL) throws -> T) throws -> T {
+        prune(directory.deletingLastPathComponent(), level: level)
+        let staging = URL(fileURLWithPath: directory.path + ".tmp-\(getpid())")
+        try? FileManager.default.removeItem(at: staging)
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        do {
+            let result = try body(staging)
             try? FileManager.default.removeItem(at: directory)
             try FileManager.default.moveItem(at: staging, to: directory)
-            return (directory.path, stage, key)
+            return result
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error
