@@ -35,7 +35,7 @@ import Testing
         (["INCR", "counter"], "2"),
         (["LPUSH", "list", "a", "b", "c"], "3"),
         (["LRANGE", "list", "0", "-1"], "c\nb\na"),
-        (["DBSIZE"], "2"),
+        (["DBSIZE"], "3"),  // greeting, counter, list
     ]
 
     @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(50)))

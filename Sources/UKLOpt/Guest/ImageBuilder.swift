@@ -113,10 +113,12 @@ public enum ImageBuilder {
         let inputs = try [
             "kernel-shortcuts/ukl-init", "scripts/make-initramfs.sh", "initramfs/init.c", "apps/runtime/start.c",
         ].map { try DataDirectory.file($0).path }
+        // The application itself too: at linux it is in the initramfs, and
+        // the kernel stage's key leaves it out.
         let key = try Cache.key(
-            strings: [kernelKey, Cache.toolIdentity] + sidecarNames + extras.map(\.path) + ["arguments:"]
-                + defaultArguments,
-            files: inputs + sidecars + extras.map(\.file))
+            strings: [kernelKey, Cache.toolIdentity, AppBuilder.name(of: spec)] + sidecarNames
+                + extras.map(\.path) + ["arguments:"] + defaultArguments,
+            files: [bitcode] + inputs + sidecars + extras.map(\.file))
         let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
         if let image = try? Image.load(directory.path) {
             progress("\(level.rawValue): image unchanged, reusing \(directory.path)")

@@ -10,8 +10,12 @@ extension UKLOptCommand {
                 Each level's image is built against the same cached kernel build (an image whose \
                 inputs have not changed is reused from ~/.cache/ukl-opt/images) and booted under \
                 QEMU TCG with -icount shift=0,sleep=off, where the guest's TSC counts retired \
-                instructions: tick figures are exact and repeat from run to run. The application \
-                reports its measurements as "name ticks" lines (apps/syscall-bench does).
+                instructions: tick figures are exact and repeat from run to run. The guest reports \
+                its measurements as "name value" lines among its other output: apps/syscall-bench \
+                prints icount ticks per op; --app redis starts a sidecar that runs redis-benchmark \
+                beside the server and prints requests per guest second (NAME.rps), latencies in \
+                guest microseconds (NAME.p50_us, NAME.p99_us) and the server's CPU time per \
+                request in guest ns (NAME.server_ticks).
 
                 The table gives each op's ticks and their ratio to linux, then the image size, the \
                 syscall sites rewritten, the app-to-kernel calls LTO inlined, the build time and \
@@ -26,7 +30,9 @@ extension UKLOptCommand {
         @Option(help: ArgumentHelp("Comma-separated levels, in the order to show them.", valueName: "levels"))
         var levels: String = Level.allCases.map(\.rawValue).joined(separator: ",")
 
-        @Option(help: ArgumentHelp("A bundled app (apps/NAME) or APP.bc.", valueName: "NAME|APP.bc"))
+        @Option(
+            help: ArgumentHelp(
+                "A bundled app (apps/NAME: syscall-bench, redis, ...) or APP.bc.", valueName: "NAME|APP.bc"))
         var app: String = "syscall-bench"
 
         @Option(
