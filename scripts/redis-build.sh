@@ -58,6 +58,14 @@ log "fetching the redis $VERSION source package"
 SRC=$(find "$TMP" -maxdepth 1 -type d -name 'redis-*' | head -n 1)
 [[ -d $SRC ]] || die "apt-get source redis unpacked nothing"
 
+# Redis stamps its build id with the host name and the time unless
+# SOURCE_DATE_EPOCH is set (as Debian's reproducible builds set it, from the
+# changelog): set so, the same inputs give the same bitcode on every machine.
+# That matters beyond tidiness: a guest's figures follow every byte of the
+# image, so an image must not differ between two builds of the same inputs.
+SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Timestamp) ||
+	die "no timestamp in $SRC/debian/changelog"
+export SOURCE_DATE_EPOCH
 log "compiling redis with 'ukl-opt cc' (about a minute; log: $TMP/make.log while it runs)"
 (cd "$SRC/src" && make -j"$(nproc)" CC="$TOOL cc" MALLOC=libc BUILD_TLS=no USE_SYSTEMD=no DEBUG= \
 	redis-server redis-benchmark redis-cli >"$TMP/make.log" 2>&1) ||

@@ -24,7 +24,7 @@ import Testing
         return (result, try? Fixtures.decoder.decode(Run.self, from: Data(result.stdout.utf8)))
     }
 
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(20)))
     func bundledAppByName() throws {
         let (result, report) = try run("linux", "hello")
         #expect(result.status == 41, "\(result.stderr)")
