@@ -88,9 +88,8 @@ import Testing
 
     /// The benchmark `compare --app redis` runs, at linux and shortcut (the
     /// five-level compare is bench/redis-compare.sh): every figure is there,
-    /// and boots of the same images print the very same figures. About one
-    /// boot in four has been seen to diverge (an open problem, noted in
-    /// issue 11), so at each level two of three runs must agree exactly.
+    /// and three boots of the same images print the very same figures (before
+    /// virtio-net flushed on a guest-clock timer, host load moved them).
     @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(40)))
     func theBenchmarkRunsAndRepeatsExactly() throws {
         let work = try Fixtures.scratch()
@@ -112,10 +111,9 @@ import Testing
             #expect(Set(ops.keys) == names)
             #expect(ops.values.allSatisfy { $0 > 0 })
         }
-        for level in 0..<2 {
-            let figures = runs.map { $0[level] }
-            let agreeing = figures.map { run in figures.filter { $0 == run }.count }.max() ?? 0
-            #expect(agreeing >= 2, "\(level == 0 ? "linux" : "shortcut"): \(figures)")
+        for (index, level) in ["linux", "shortcut"].enumerated() {
+            let figures = runs.map { $0[index] }
+            #expect(figures.allSatisfy { $0 == figures[0] }, "\(level): \(figures)")
         }
     }
 
