@@ -39,7 +39,7 @@ import Testing
         return (result, try Fixtures.decoder.decode(Output.self, from: data))
     }
 
-    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(45)))
+    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func everyLevelTwiceGivesTheSameTicks() throws {
         let directory = try Fixtures.scratch()
         let (first, output) = try compare(directory, "first")

@@ -76,7 +76,7 @@ import Testing
     /// A libc program linked by `ukl-opt cc`: libc's syscall wrappers folded
     /// into constant-number sites, each site tagged with where it came from,
     /// and no syscall instruction hidden from apply anywhere in its code.
-    @Test(.timeLimit(.minutes(20))) func linkedProgramsKnowWhereTheirSitesCameFrom() throws {
+    @Test(.integration) func linkedProgramsKnowWhereTheirSitesCameFrom() throws {
         let dir = try Fixtures.scratch()
         let app = dir.appendingPathComponent("app.bc").path
         let project = Fixtures.directory.appendingPathComponent("libc-project")

@@ -24,7 +24,7 @@ import Testing
         return (result, try? Fixtures.decoder.decode(Run.self, from: Data(result.stdout.utf8)))
     }
 
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(20)))
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func bundledAppByName() throws {
         let (result, report) = try run("linux", "hello")
         #expect(result.status == 41, "\(result.stderr)")
@@ -36,7 +36,7 @@ import Testing
     /// library built by `make CC="ukl-opt cc"`, using stdio, malloc, qsort,
     /// errno, a pipe, a file, loopback TCP, a signal, setjmp, libm, environ,
     /// thread-locals and atexit through musl, prints the same at every level.
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(30)))
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func aLibcProgramBuiltByMakePrintsTheSameAtEveryLevel() throws {
         let app = try Fixtures.make("libc-project")
         for level in Level.allCases {
@@ -51,7 +51,7 @@ import Testing
     /// Nothing host-timed or host-random reaches the guest: two boots of one
     /// image see the same clock at main, the same RNG output and the same
     /// ephemeral port. Without this, tick figures drift between runs.
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func twoBootsSeeTheSameGuest() throws {
         let app = try Fixtures.cc("entropy.c")
         for level in [Level.linux, .base] {
@@ -65,7 +65,7 @@ import Testing
 
     /// A bad pointer is a SIGSEGV at every level, in ring 0 too: the image's
     /// init reports the signal, and `run` exits with 128 + 11.
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func aFaultingAppIsKilledBySIGSEGV() throws {
         let app = try Fixtures.cc("crash.c")
         for level in ["linux", "base"] {
@@ -92,7 +92,7 @@ import Testing
     /// and has an unprivileged child write and exec a "\177UKL" file, which
     /// the kernel refuses. Then the same app, told to spin, is killed by
     /// SIGKILL from a child.
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(40)))
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func aRingZeroAppIsAFullProcessAtEveryLevel() throws {
         let app = Fixtures.directory.appendingPathComponent("process/app.c").path
         let helper = Fixtures.directory.appendingPathComponent("process/helper.c").path
@@ -123,7 +123,7 @@ import Testing
 
     /// The echo server runs in ring 0 and answers a client on the host through
     /// a QEMU port forward on 127.0.0.1.
-    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(10)))
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func echoServerAnswersAHostClientAtBase() throws {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: Fixtures.tool)

@@ -40,7 +40,7 @@ import Testing
         return (report, object, try Guest.boot(dir.path, timeout: 120))
     }
 
-    @Test(.enabled(if: kernel != nil, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: kernel != nil, "UKL_KERNEL_BUILD is not set"), .integration)
     func ltoInlinesKernelCodeAndTheImageBoots() throws {
         let dir = try Fixtures.scratch()
         let initSource = Self.scripts.appendingPathComponent("initramfs/init.c").path
@@ -65,7 +65,7 @@ import Testing
         #expect(guest.console.contains("ukl-boot-ok"), "\(guest.console.suffix(2000))")
     }
 
-    @Test(.enabled(if: kernel != nil, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: kernel != nil, "UKL_KERNEL_BUILD is not set"), .integration)
     func baseTierApplicationRunsInRingZero() throws {
         let dir = try Fixtures.scratch()
         let app = try Fixtures.bitcode("hello_ukl.c")

@@ -38,7 +38,7 @@ import Testing
         (["DBSIZE"], "3"),  // greeting, counter, list
     ]
 
-    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(50)))
+    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func redisAnswersASidecarClientAndAHostClientAtEveryLevel() throws {
         let client = Fixtures.directory.appendingPathComponent("redis/client.c").path
         for level in Level.allCases {
@@ -90,7 +90,7 @@ import Testing
     /// five-level compare is bench/redis-compare.sh): every figure is there,
     /// and three boots of the same images print the very same figures (before
     /// virtio-net flushed on a guest-clock timer, host load moved them).
-    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .timeLimit(.minutes(40)))
+    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func theBenchmarkRunsAndRepeatsExactly() throws {
         let work = try Fixtures.scratch()
         defer { try? FileManager.default.removeItem(at: work) }
