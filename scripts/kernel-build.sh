@@ -24,6 +24,9 @@
 #   ukl-build.log       output of the last make run
 #   ukl-build-seconds   wall time (s) of the run that first produced bzImage
 #   .ukl-lock           flock'ed while make runs (relink-bzimage.sh uses it too)
+#   .ukl-complete       make succeeded: a later run reuses the tree without make,
+#                       so reusing it never writes to it
+# relink-bzimage.sh relinks in a copy of the tree, ../.relink-<key>, removed with it.
 set -euo pipefail
 export LC_ALL=C # glob order and tool messages must not depend on the locale
 
@@ -139,7 +142,7 @@ if [[ ! -d $BUILD ]]; then
     if [[ -n $SEED ]]; then
         log "seeding from $SEED (only what changed is rebuilt)"
         cp -a "$SEED/." "$TMP/"
-        rm -f "$TMP/.ukl-lock" "$TMP/ukl-build-seconds" "$TMP/.ukl-vmlinux.o.orig"
+        rm -f "$TMP/.ukl-lock" "$TMP/ukl-build-seconds" "$TMP/.ukl-vmlinux.o.orig" "$TMP/.ukl-complete"
         shopt -s nullglob
         OLD=("$TMP"/.ukl-patches/*.patch)
         shopt -u nullglob
@@ -181,16 +184,26 @@ fi
 # Cheap, and catches a tree whose .config was edited by hand since.
 verify_config "$BUILD/.config" || die "config fragment not honoured in $BUILD/.config"
 
-# Shared with relink-bzimage.sh: never run make while a relink has swapped vmlinux.o.
-exec 9>"$BUILD/.ukl-lock"
+# Held while make runs; relink-bzimage.sh takes it to copy the tree. Opened for
+# appending, so taking it leaves the tree's mtimes alone.
+exec 9>>"$BUILD/.ukl-lock"
 flock 9
 
-# A relink killed before restoring left the tree's own vmlinux.o here; put it back
+# An older relink-bzimage.sh swapped vmlinux.o in this tree; one killed before
+# restoring left the tree's own vmlinux.o here: put it back
 # (fresh mtime so make rebuilds vmlinux and bzImage from it).
 if [[ -f $BUILD/.ukl-vmlinux.o.orig ]]; then
     log "restoring vmlinux.o saved by an interrupted relink"
     mv "$BUILD/.ukl-vmlinux.o.orig" "$BUILD/vmlinux.o"
     touch "$BUILD/vmlinux.o"
+fi
+
+# The key names every input, so a complete tree is up to date: reuse it
+# without running make (which would rewrite files other builds read).
+if [[ -f $BUILD/.ukl-complete && -f $BUILD/arch/x86/boot/bzImage ]]; then
+    log "unchanged, reusing $BUILD"
+    echo "$BUILD"
+    exit 0
 fi
 
 HAD_BZIMAGE=0
@@ -225,8 +238,9 @@ fi
 # Each tree is about 1.6 GB: keep this one and the two most recent others (seeds).
 for old in $(ls -1dt "$CACHE"/kernel/*/ 2>/dev/null | sed 's|/$||' | grep -vxF "$BUILD" | tail -n +3); do
     log "removing an old kernel tree: $old"
-    rm -rf "$old"
+    rm -rf "$old" "$(dirname "$old")/.relink-$(basename "$old")" "$(dirname "$old")/.relink-$(basename "$old").lock"
 done
+touch "$BUILD/.ukl-complete"
 
 ELAPSED=$(($(date +%s) - START))
 if ((HAD_BZIMAGE == 0)); then

@@ -3,24 +3,22 @@
 #
 # Turn an externally produced vmlinux.o (e.g. from our own LTO step) into a
 # bzImage with the kernel build's own remaining steps (kallsyms link of vmlinux,
-# compression, setup), then put the cached tree back as it was.
+# compression, setup).
 #
-# How: swap the given file in as KBUILD/vmlinux.o with a fresh mtime. Kbuild
+# The cached tree KBUILD is never written: other builds read it at the same
+# time (its archives for LTO, its bzImage for the linux level, its files for
+# cache keys), so they must never see a swapped vmlinux.o or a half-written
+# bzImage. Relinks run in a private copy of the tree instead,
+# KBUILD/../.relink-KEY, made once per tree (cp -a keeps the mtimes, so make
+# there sees everything up to date but objtool) and used by one relink at a time.
+#
+# How: the given file becomes the copy's vmlinux.o with a fresh mtime. Kbuild
 # relinks vmlinux.o only if vmlinux.a, lib.a, .tmp_initcalls.lds or the command
 # line is newer/changed, so it keeps ours and builds vmlinux and bzImage from it.
-# We check that (no "LD vmlinux.o" in make's output, checksum unchanged).
+# We check that (no "LD vmlinux.o" in make's output, checksum unchanged). The
+# next relink replaces vmlinux.o again, so nothing needs restoring.
 #
-# Restoring the tree: we put the original vmlinux.o back (again with a fresh mtime)
-# and run make once more, rather than saving and restoring every downstream file
-# (vmlinux, System.map, .tmp_vmlinux*, modules.builtin*, arch/x86/boot/*, .cmd
-# files...). Make then rebuilds exactly what depends on vmlinux.o, so the tree is
-# consistent without us enumerating Kbuild's outputs; it costs one more vmlinux
-# link + compression. With the fixed build identity of kernel-env.sh the
-# restored bzImage is byte-identical to the original.
-# If this script is killed before restoring, the saved original stays in
-# KBUILD/.ukl-vmlinux.o.orig; the next relink (or kernel-build.sh) restores it first.
-#
-# Logs: KBUILD/ukl-relink.log (relink make), KBUILD/ukl-restore.log (restore make).
+# Log: .relink-KEY/ukl-relink.log (the last relink's make).
 set -euo pipefail
 export LC_ALL=C
 
@@ -38,76 +36,56 @@ INPUT=$2 OUT=$3
 [[ $(head -c 4 "$INPUT" | od -An -tx1 | tr -d ' \n') == 7f454c46 ]] ||
     die "$INPUT is not an ELF object"
 
-SAVED=$KBUILD/.ukl-vmlinux.o.orig
-STAGED=$KBUILD/.ukl-vmlinux.o.in
+TREE=$(dirname "$KBUILD")/.relink-$(basename "$KBUILD")
 
-# Same lock as kernel-build.sh's make: one user of the tree at a time.
-exec 9>"$KBUILD/.ukl-lock"
+# One relink at a time in the copy.
+exec 9>"$TREE.lock"
 flock 9
 
-# Run make on the tree; fail (showing the tail) if make fails or relinked vmlinux.o.
-run_make() {
-    local logf=$1 want=$2
-    if ! make -C "$KBUILD" "${KERNEL_MAKE_ARGS[@]}" -j"$(nproc)" bzImage >"$logf" 2>&1; then
-        log "make failed; last 40 lines of $logf:"
-        tail -n 40 "$logf" >&2
-        return 1
-    fi
-    if grep -qE '^ +LD +vmlinux\.o$' "$logf"; then
-        log "make relinked vmlinux.o instead of keeping the given one (see $logf)"
-        return 1
-    fi
-    if [[ $(sha256sum <"$KBUILD/vmlinux.o" | cut -d' ' -f1) != "$want" ]]; then
-        log "vmlinux.o changed during make (see $logf)"
-        return 1
-    fi
-}
-
-# Put the saved original back and rebuild vmlinux/bzImage from it.
-restore() {
-    [[ -f $SAVED ]] || return 0
-    local want
-    want=$(sha256sum <"$SAVED" | cut -d' ' -f1)
-    mv "$SAVED" "$KBUILD/vmlinux.o"
-    touch "$KBUILD/vmlinux.o" # newer than the relinked vmlinux, so make rebuilds it
-    log "restoring the tree's own vmlinux.o and rebuilding"
-    run_make "$KBUILD/ukl-restore.log" "$want" || {
-        log "restore make failed; the tree has its original vmlinux.o but make must be rerun"
-        return 1
+if [[ ! -f $TREE/.ukl-relink-tree ]]; then
+    log "copying $KBUILD for relinks (once per kernel build)"
+    rm -rf "$TREE"
+    mkdir -p "$TREE"
+    # kernel-build.sh holds this lock while make runs in the tree.
+    (
+        flock 8
+        cp -a "$KBUILD/." "$TREE/"
+    ) 8>>"$KBUILD/.ukl-lock"
+    # objtool is built with absolute paths, so make rebuilds it in the copy;
+    # vmlinux.o depends on it, so that must happen before ours is put in.
+    # It has to happen here, at the copy's final path.
+    make -C "$TREE" "${KERNEL_MAKE_ARGS[@]}" -j"$(nproc)" prepare >"$TREE/ukl-prepare.log" 2>&1 || {
+        tail -n 40 "$TREE/ukl-prepare.log" >&2
+        die "make prepare failed in the copy $TREE"
     }
-}
-
-# A previous run was killed mid-way: its saved original takes precedence.
-if [[ -f $SAVED ]]; then
-    log "found $SAVED from an interrupted relink"
-    restore || exit 1
+    touch "$TREE/.ukl-relink-tree"
 fi
 
-# Stage the input inside KBUILD first (same filesystem, and INPUT may even be
-# KBUILD/vmlinux.o itself), then save the original, then swap.
+STAGED=$TREE/.ukl-vmlinux.o.in
+trap 'rm -f "$STAGED" "$OUT.tmp.$$"' EXIT
 cp "$INPUT" "$STAGED"
 WANT=$(sha256sum <"$STAGED" | cut -d' ' -f1)
-cp -p "$KBUILD/vmlinux.o" "$SAVED.tmp"
-mv "$SAVED.tmp" "$SAVED"
-trap 'rm -f "$STAGED" "$OUT.tmp.$$"; restore' EXIT
-trap 'exit 130' INT TERM HUP # make the EXIT trap (restore) run on signals too
-
 touch "$STAGED"
-mv "$STAGED" "$KBUILD/vmlinux.o"
-for dep in vmlinux.a .tmp_initcalls.lds lib/lib.a arch/x86/lib/lib.a; do
-    [[ ! -e $KBUILD/$dep || $KBUILD/vmlinux.o -nt $KBUILD/$dep ]] ||
+mv "$STAGED" "$TREE/vmlinux.o"
+for dep in vmlinux.a .tmp_initcalls.lds lib/lib.a arch/x86/lib/lib.a tools/objtool/objtool; do
+    [[ ! -e $TREE/$dep || $TREE/vmlinux.o -nt $TREE/$dep ]] ||
         die "vmlinux.o is not newer than $dep; make would relink it"
 done
 
 START=$(date +%s)
-log "make bzImage with the given vmlinux.o (log: $KBUILD/ukl-relink.log)"
-run_make "$KBUILD/ukl-relink.log" "$WANT" || exit 1
+LOGF=$TREE/ukl-relink.log
+log "make bzImage with the given vmlinux.o (log: $LOGF)"
+if ! make -C "$TREE" "${KERNEL_MAKE_ARGS[@]}" -j"$(nproc)" bzImage >"$LOGF" 2>&1; then
+    log "make failed; last 40 lines of $LOGF:"
+    tail -n 40 "$LOGF" >&2
+    exit 1
+fi
+grep -qE '^ +LD +vmlinux\.o$' "$LOGF" &&
+    die "make relinked vmlinux.o instead of keeping the given one (see $LOGF)"
+[[ $(sha256sum <"$TREE/vmlinux.o" | cut -d' ' -f1) == "$WANT" ]] ||
+    die "vmlinux.o changed during make (see $LOGF)"
 
 mkdir -p "$(dirname "$OUT")"
-cp "$KBUILD/arch/x86/boot/bzImage" "$OUT.tmp.$$"
+cp "$TREE/arch/x86/boot/bzImage" "$OUT.tmp.$$"
 mv "$OUT.tmp.$$" "$OUT"
 log "wrote $OUT ($(($(date +%s) - START)) s)"
-
-trap - EXIT INT TERM HUP
-restore
-log "tree restored ($(($(date +%s) - START)) s total)"

@@ -20,6 +20,23 @@ struct UKLOptCommand: ParsableCommand {
             """,
         subcommands: [CC.self, Inspect.self, Apply.self, LTO.self, Kernel.self, Build.self, Run.self, Compare.self]
     )
+
+    /// ArgumentParser's own main, except that a command line it rejects (an
+    /// unknown option, a value that is no level, conflicting options) is bad
+    /// input like any other: one line and exit status 1, not its usage text
+    /// and EX_USAGE.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // An ExitCode is a status the command chose (run passes on the app's).
+            guard !(error is ExitCode), exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad command line"
+            FileHandle.standardError.write(Data("ukl-opt: error: \(message)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
 }
 
 /// Runs `body`, turning any error into one line on stderr and its exit

@@ -39,8 +39,23 @@ import Testing
         return (result, try Fixtures.decoder.decode(Output.self, from: data))
     }
 
+    /// The modification time of every file in the kernel tree's top
+    /// directory (vmlinux.o, vmlinux, System.map, make's logs, ...) and of its bzImage.
+    static func treeState(_ tree: String) throws -> [String: Date] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: tree) + ["arch/x86/boot/bzImage"]
+        return try Dictionary(
+            uniqueKeysWithValues: names.map { name in
+                let attributes = try FileManager.default.attributesOfItem(atPath: tree + "/" + name)
+                return (name, try #require(attributes[.modificationDate] as? Date))
+            })
+    }
+
     @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"), .integration)
     func everyLevelTwiceGivesTheSameTicks() throws {
+        // Building images (LTO over the tree's archives, relinking) and
+        // reusing them only read the kernel tree other builds share.
+        let tree = try #require(KernelLTOTests.kernel)
+        let before = try Self.treeState(tree)
         let directory = try Fixtures.scratch()
         let (first, output) = try compare(directory, "first")
 
@@ -76,5 +91,8 @@ import Testing
             #expect(a.ops == b.ops, "\(a.level)")
             #expect(second.stderr.contains("\(a.level): image unchanged, reusing"), "\(a.level): \(second.stderr)")
         }
+        #expect(!second.stderr.contains("make bzImage"), "\(second.stderr)")
+        let after = try Self.treeState(tree)
+        #expect(after == before, "changed: \(after.filter { before[$0.key] != $0.value }.keys.sorted())")
     }
 }

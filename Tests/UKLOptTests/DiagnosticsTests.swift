@@ -123,6 +123,26 @@ import Testing
                 == "ukl-opt: error: --levels: unknown level 'bse' (have: linux, base, bypass, nss, shortcut)\n")
     }
 
+    /// A command line ArgumentParser rejects is bad input too: one line, exit 1.
+    @Test(arguments: [
+        ["apply", "--level", "bse", "app.bc", "-o", "out.bc"],
+        ["build", "--level", "bse", "--app", "hello", "-o", "image"],
+        ["run", "--level", "bse", "--app", "hello"],
+    ])
+    func anUnknownLevelOptionIsOneLine(arguments: [String]) throws {
+        let result = try Fixtures.ukl(arguments)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("ukl-opt: error: ") && result.stderr.contains("'bse'"), "\(result.stderr)")
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+    }
+
+    @Test func conflictingOptionsAreRefusedBeforeAnyWork() throws {
+        let result = try Fixtures.ukl(
+            "lto", "--kernel", "/nonexistent", "--passes", "lto", "--pipeline", "default<O2>", "-o", "/dev/null")
+        #expect(result.status == 1)
+        #expect(result.stderr == "ukl-opt: error: --passes lto: conflicts with --pipeline: give one or the other\n")
+    }
+
     @Test func textIRWorksLikeBitcode() throws {
         let dir = try Fixtures.scratch()
         let text = dir.appendingPathComponent("app.ll").path

@@ -67,6 +67,13 @@ public enum ImageBuilder {
         var sitesByOrigin: [String: Int] = [:]
         var inlined = 0
         var buildSeconds = 0.0
+
+        enum CodingKeys: String, CodingKey {
+            case inlined
+            case sitesRewritten = "sites_rewritten"
+            case sitesByOrigin = "sites_by_origin"
+            case buildSeconds = "build_seconds"
+        }
     }
 
     /// The image for `level` and `spec` in the image cache, built first unless

@@ -30,8 +30,8 @@ extension UKLOptCommand {
         @Option(name: .short, help: "Output object (the new vmlinux.o).")
         var output: String
 
-        @Option(help: ArgumentHelp("Pipeline file under passes/ (without .pipeline).", valueName: "NAME"))
-        var passes = "lto"
+        @Option(help: ArgumentHelp("Pipeline file under passes/ (without .pipeline; default: lto).", valueName: "NAME"))
+        var passes: String?
 
         @Option(help: "A pass pipeline to use instead of --passes, as for opt -passes.")
         var pipeline: String?
@@ -50,12 +50,16 @@ extension UKLOptCommand {
                 if output == "-" {
                     throw UKLError.input(file: "-o -", reason: "not supported: ld writes vmlinux.o to a file")
                 }
+                if let passes, pipeline != nil {
+                    throw UKLError.input(
+                        file: "--passes \(passes)", reason: "conflicts with --pipeline: give one or the other")
+                }
             }
         }
 
         func run() throws {
             try reportingErrors {
-                let pipeline = try self.pipeline ?? UKLOpt.LTO.pipeline(named: passes)
+                let pipeline = try self.pipeline ?? UKLOpt.LTO.pipeline(named: passes ?? "lto")
                 if printPipeline {
                     print(pipeline)
                     return
