@@ -55,6 +55,28 @@ import Testing
         #expect(prepared.text.contains("@ukl_app.memory_total = internal alias"), "\(prepared.text)")
     }
 
+    /// A kernel without the UKL patches: a tree with a vmlinux.a of one
+    /// bitcode module and the kernel's vmlinux.o command. lto names the
+    /// symbol the rewritten application needs and the level, after the link
+    /// and before any optimizing.
+    @Test func aKernelWithoutTheUKLSymbolsIsNamed() throws {
+        let tree = try Fixtures.scratch()
+        let member = try Fixtures.bitcode("kernel.c", source: "int jiffies_to_msecs(unsigned long j) { return j; }\n")
+        let archive = try Fixtures.run("llvm-ar-19", ["rc", "vmlinux.a", member], in: tree.path)
+        try #require(archive.status == 0, "\(archive.stderr)")
+        try "cmd_vmlinux.o := ld.lld-19 -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive ; true\n"
+            .write(to: tree.appendingPathComponent(".vmlinux.o.cmd"), atomically: true, encoding: .utf8)
+        let app = tree.appendingPathComponent("app.bc").path
+        let applied = try Fixtures.ukl("apply", "--level", "bypass", try Fixtures.bitcode("hello_ukl.c"), "-o", app)
+        try #require(applied.status == 0, "\(applied.stderr)")
+        let result = try Fixtures.ukl("lto", "--quiet", "--kernel", tree.path, app, "-o", "/dev/null")
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "ukl-opt: error: \(tree.path): the kernel defines no 'ukl_bypass_write', which level bypass calls: "
+                + "not built with the UKL patches (scripts/kernel-build.sh builds one)\n")
+    }
+
     @Test func syscallInstructionsAreRefused() throws {
         let result = try lto(try Fixtures.bitcode("raw_syscalls.c"))
         #expect(result.status == 1)

@@ -15,6 +15,17 @@ import Testing
         }.joined(separator: "\n")
     }()
 
+    /// What lto names when a kernel lacks a symbol: the first level calling it.
+    @Test func eachSymbolBelongsToTheFirstLevelThatCallsIt() throws {
+        let contract = try Contract.load()
+        #expect(contract.level(calling: "ukl_entry_SYSCALL_64") == .base)
+        #expect(contract.level(calling: "ukl_bypass_getppid") == .bypass)
+        #expect(contract.level(calling: "ukl_bypass_dispatch") == .bypass)
+        #expect(contract.level(calling: "ukl_nss_write") == .nss)
+        #expect(contract.level(calling: "ukl_tcp_read") == .shortcut)
+        #expect(contract.level(calling: "tcp_sendmsg") == nil)
+    }
+
     @Test func fullEntryListMatchesTheKernelDispatchers() throws {
         let contract = try Contract.load()
         let kernel = Set(patches.matches(of: /\+\tcase __NR_(\w+):/).map { String($0.1) })

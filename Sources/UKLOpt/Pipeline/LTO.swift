@@ -87,7 +87,11 @@ public struct LTO {
 
         options.progress("linking \(inputs.bitcode.count) bitcode modules\(app == nil ? "" : " and the application")")
         let combined = try link(inputs.bitcode, app: app, context: context)
-        if app != nil { exposeLibcalls(in: combined, kernelObjectSymbols: inputs.objectSymbols, contract: contract) }
+        if app != nil {
+            exposeLibcalls(in: combined, kernelObjectSymbols: inputs.objectSymbols, contract: contract)
+            try requireContractSymbols(
+                in: combined, kernelObjectSymbols: inputs.objectSymbols, contract: contract, kernel: options.kernel)
+        }
         clock.lap("link")
 
         options.progress("optimizing: \(options.pipeline)")
@@ -141,6 +145,23 @@ public struct LTO {
             inlined: appCalls.reduce(0) { $0 + max(0, $1.value - (after[$1.key] ?? 0)) },
             inlinedCallees: appCalls.keys.filter { after[$0] == nil }.sorted(),
             seconds: clock.laps, warnings: context.takeWarnings())
+    }
+
+    /// Refuses a kernel that lacks a symbol the rewritten application calls
+    /// (one built without the UKL patches, or with an older series), naming
+    /// the symbol and the level that needs it, before minutes of optimizing.
+    static func requireContractSymbols(
+        in combined: Module, kernelObjectSymbols: Set<String>, contract: Contract, kernel: String
+    ) throws {
+        let missing = combined.functions.filter(\.isDeclaration).map(\.name).filter {
+            contract.level(calling: $0) != nil && !kernelObjectSymbols.contains($0)
+        }.sorted()
+        guard let first = missing.first, let level = contract.level(calling: first) else { return }
+        throw UKLError.input(
+            file: kernel,
+            reason: "the kernel defines no '\(first)', which level \(level.rawValue) calls"
+                + (missing.count > 1 ? " (and \(missing.count - 1) more)" : "")
+                + ": not built with the UKL patches (scripts/kernel-build.sh builds one)")
     }
 
     /// Links the applications together, checks their ABI, and hides their

@@ -50,6 +50,16 @@ public struct Contract: Sendable {
     public var appPrefix: String
     public var tiers: [Level: TierRule]
 
+    /// The first level whose rewritten sites call `symbol`, if the contract names it.
+    public func level(calling symbol: String) -> Level? {
+        Level.allCases.first { level in
+            guard let rule = tiers[level] else { return false }
+            let constantPrefix = rule.constant?.components(separatedBy: "{entry}").first ?? ""
+            return symbol == entry || symbol == rule.dynamic || rule.shortcuts.values.contains(symbol)
+                || (!constantPrefix.isEmpty && symbol.hasPrefix(constantPrefix))
+        }
+    }
+
     public static func load() throws -> Contract {
         let url = try DataDirectory.file("kernel-shortcuts/contract.json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
