@@ -11,6 +11,7 @@
 #include <llvm/Object/SymbolicFile.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/SHA256.h>
 #include <llvm/Target/TargetMachine.h>
 
 #include <algorithm>
@@ -164,4 +165,11 @@ int ukl_object_code(const char *data, size_t size, const char *name, ukl_code_fn
     }
   }
   return 0;
+}
+
+void ukl_sha256(const uint8_t *data, size_t size, uint8_t out[32]) {
+    llvm::SHA256 hash;
+    hash.update(llvm::ArrayRef<uint8_t>(data, size));
+    std::array<uint8_t, 32> digest = hash.final();
+    std::memcpy(out, digest.data(), digest.size());
 }

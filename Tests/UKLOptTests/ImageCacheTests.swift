@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import UKLOpt
@@ -38,6 +39,41 @@ struct ImageCacheTests {
         let left = Set(try manager.contentsOfDirectory(atPath: cache.path))
         let kept = (0..<(ImageBuilder.keptPerLevel - 1)).map { "base-\($0)" }
         #expect(left == Set(kept + ["linux-old", "base-x.tmp-\(getpid())"]))
+    }
+
+    /// Two runs that want the same entry at once build it once: the second
+    /// waits for the first and reuses what it built.
+    @Test func anEntryIsBuiltOnceByTwoRunsAtOnce() throws {
+        let directory = try Fixtures.scratch().appendingPathComponent("base-key")
+        let record = directory.appendingPathComponent("built")
+        let builds = Mutex(0)
+        let reused = Mutex<[Bool]>([])
+        // Two threads stand for two processes: flock locks open files, not processes.
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let result = try? ImageBuilder.entry(
+                directory, level: .base, load: { try? String(contentsOf: record, encoding: .utf8) }
+            ) { staging in
+                builds.withLock { $0 += 1 }
+                usleep(300_000)
+                try "yes".write(to: staging.appendingPathComponent("built"), atomically: true, encoding: .utf8)
+                return "yes"
+            }
+            reused.withLock { $0.append(result?.reused ?? false) }
+        }
+        #expect(builds.withLock { $0 } == 1)
+        #expect(reused.withLock { $0.sorted { !$0 && $1 } } == [false, true])
+    }
+
+    /// A cache that cannot be written is bad input, named, before any building.
+    @Test func anUnwritableCacheIsBadInput() throws {
+        let result = try Fixtures.run(
+            Fixtures.tool, ["build", "--level", "linux", "--app", "hello", "-o", "/tmp/never"],
+            environment: ["UKL_CACHE": "/etc/hostname/cache"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "ukl-opt: error: /etc/hostname/cache: cannot write the cache here (set UKL_CACHE to a writable directory)\n"
+        )
     }
 
     @Test func portForwardsAreOnePortOrHostAndGuest() {

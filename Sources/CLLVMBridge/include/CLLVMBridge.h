@@ -75,6 +75,9 @@ typedef void (*ukl_code_fn)(void *ctx, const char *name, const uint8_t *bytes, s
 int ukl_object_code(const char *data, size_t size, const char *name, ukl_code_fn fn,
                     void *ctx, char **error);
 
+/* SHA-256 of DATA[0..size) into OUT[0..32) (LLVM's own implementation, so
+ * cache keys need no hashing subprocess). */
+void ukl_sha256(const uint8_t *data, size_t size, uint8_t out[32]);
 #ifdef __cplusplus
 }
 #endif

@@ -99,6 +99,8 @@ public enum ImageBuilder {
         if let twice = Dictionary(grouping: sidecarNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw UKLError.input(file: twice, reason: "two sidecars would both be /sidecars/\(twice)")
         }
+        // An unwritable cache is named now, not by the kernel build's script.
+        _ = try Cache.directory("images/kernels")
         progress("\(level.rawValue): kernel (scripts/kernel-build.sh)")
         // A first build takes minutes: its progress (step, elapsed time) shows.
         let kernel = try KernelBuild.ensure(progress: { progress("\(level.rawValue): \($0)") })
@@ -126,16 +128,9 @@ public enum ImageBuilder {
             strings: [kernelKey, Cache.toolIdentity, AppBuilder.name(of: spec)] + sidecarNames
                 + extras.map(\.path) + ["arguments:"] + defaultArguments,
             files: [bitcode] + inputs + sidecars + extras.map(\.file))
-        let directory = Cache.root.appendingPathComponent("images/\(level.rawValue)-\(key)")
-        if let image = try? Image.load(directory.path) {
-            progress("\(level.rawValue): image unchanged, reusing \(directory.path)")
-            // The directory's mtime is its last use, for prune().
-            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: directory.path)
-            return (directory.path, image, true)
-        }
-
+        let directory = try Cache.directory("images").appendingPathComponent("\(level.rawValue)-\(key)")
         let scripts = try DataDirectory.file("scripts")
-        let image = try staged(directory, level: level) { staging in
+        let (image, reused) = try entry(directory, level: level, load: { try? Image.load(directory.path) }) { staging in
             for name in ["bzImage", "rewrite.json", "lto.json"] {
                 let file = URL(fileURLWithPath: kernelDirectory).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: file.path) {
@@ -185,7 +180,8 @@ public enum ImageBuilder {
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
             return image
         }
-        return (directory.path, image, false)
+        if reused { progress("\(level.rawValue): image unchanged, reusing \(directory.path)") }
+        return (directory.path, image, reused)
     }
 
     /// The kernel stage for `level` and the application `bitcode`, from the
@@ -205,16 +201,14 @@ public enum ImageBuilder {
         let key = try Cache.key(
             strings: [kernel, level.rawValue] + (level == .linux ? [] : [name, Cache.toolIdentity]),
             files: [kernel + "/arch/x86/boot/bzImage"] + appInputs)
-        let directory = Cache.root.appendingPathComponent("images/kernels/\(level.rawValue)-\(key)")
+        let directory = try Cache.directory("images/kernels").appendingPathComponent("\(level.rawValue)-\(key)")
         let record = directory.appendingPathComponent("kernel.json")
-        if let data = FileManager.default.contents(atPath: record.path),
-            let stage = try? JSONDecoder().decode(KernelStage.self, from: data)
-        {
-            progress("\(level.rawValue): kernel with the application unchanged, reusing \(directory.path)")
-            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: directory.path)
-            return (directory.path, stage, key)
+        let load = {
+            FileManager.default.contents(atPath: record.path).flatMap {
+                try? JSONDecoder().decode(KernelStage.self, from: $0)
+            }
         }
-        let stage = try staged(directory, level: level) { staging in
+        let (stage, reused) = try entry(directory, level: level, load: load) { staging in
             var stage = KernelStage()
             let bzImage = staging.appendingPathComponent("bzImage").path
             if level == .linux {
@@ -245,7 +239,24 @@ public enum ImageBuilder {
             try encodeJSON(stage).write(to: staging.appendingPathComponent("kernel.json"))
             return stage
         }
+        if reused { progress("\(level.rawValue): kernel with the application unchanged, reusing \(directory.path)") }
         return (directory.path, stage, key)
+    }
+
+    /// The cache entry `directory`: `load`ed when it is there, else built by
+    /// `build` (through `staged`). One process at a time looks at or builds
+    /// an entry (a lock file beside it), so two runs started together build
+    /// it once. A reused entry's mtime records its use, for prune().
+    static func entry<T>(
+        _ directory: URL, level: Level, load: () -> T?, build: (URL) throws -> T
+    ) throws -> (value: T, reused: Bool) {
+        try Cache.locked(directory.path + ".lock") {
+            if let value = load() {
+                try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: directory.path)
+                return (value, true)
+            }
+            return (try staged(directory, level: level, build), false)
+        }
     }
 
     /// Builds a cache entry: `body` fills a staging directory beside
@@ -284,12 +295,15 @@ public enum ImageBuilder {
             else { continue }
             try? manager.removeItem(at: directory.appendingPathComponent(name))
         }
-        let images = names.filter { $0.hasPrefix(level.rawValue + "-") && !$0.contains(".tmp-") }
+        let images = names.filter {
+            $0.hasPrefix(level.rawValue + "-") && !$0.contains(".tmp-") && !$0.hasSuffix(".lock")
+        }
             .map { directory.appendingPathComponent($0) }
             .map { ($0, (try? manager.attributesOfItem(atPath: $0.path)[.modificationDate] as? Date) ?? .distantPast) }
             .sorted { $0.1 > $1.1 }
         for (old, _) in images.dropFirst(keptPerLevel - 1) {
             try? manager.removeItem(at: old)
+            try? manager.removeItem(atPath: old.path + ".lock")
         }
     }
 }
