@@ -130,7 +130,8 @@ public enum ImageBuilder {
             files: [bitcode] + inputs + sidecars + extras.map(\.file))
         let directory = try Cache.directory("images").appendingPathComponent("\(level.rawValue)-\(key)")
         let scripts = try DataDirectory.file("scripts")
-        let (image, reused) = try entry(directory, level: level, load: { try? Image.load(directory.path) }) { staging in
+        let load = { try? Image.load(directory.path) }
+        let (image, reused) = try entry(directory, level: level, load: load) { staging in
             for name in ["bzImage", "rewrite.json", "lto.json"] {
                 let file = URL(fileURLWithPath: kernelDirectory).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: file.path) {
@@ -298,9 +299,9 @@ public enum ImageBuilder {
         let images = names.filter {
             $0.hasPrefix(level.rawValue + "-") && !$0.contains(".tmp-") && !$0.hasSuffix(".lock")
         }
-            .map { directory.appendingPathComponent($0) }
-            .map { ($0, (try? manager.attributesOfItem(atPath: $0.path)[.modificationDate] as? Date) ?? .distantPast) }
-            .sorted { $0.1 > $1.1 }
+        .map { directory.appendingPathComponent($0) }
+        .map { ($0, (try? manager.attributesOfItem(atPath: $0.path)[.modificationDate] as? Date) ?? .distantPast) }
+        .sorted { $0.1 > $1.1 }
         for (old, _) in images.dropFirst(keptPerLevel - 1) {
             try? manager.removeItem(at: old)
             try? manager.removeItem(atPath: old.path + ".lock")

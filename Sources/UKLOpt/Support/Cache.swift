@@ -51,7 +51,8 @@ enum Cache {
     static func locked<T>(_ path: String, _ body: () throws -> T) throws -> T {
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw UKLError.input(file: path, reason: "cannot create the cache lock: \(String(cString: strerror(errno)))")
+            throw UKLError.input(
+                file: path, reason: "cannot create the cache lock: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
