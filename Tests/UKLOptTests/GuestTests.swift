@@ -77,6 +77,31 @@ import Testing
         }
     }
 
+    /// A guest that never powers off, and one that prints without end, are
+    /// each stopped and reported with the console tail (exit 3), in bounded
+    /// time. (The runner does not depend on the level: linux is the cheap one.)
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
+    func aHangingOrFloodingGuestIsStoppedAndReported() throws {
+        let hung = try Fixtures.ukl([
+            "run", "--quiet", "--level", "linux", "--app", Fixtures.cc("hang.c"), "--timeout", "20",
+        ])
+        #expect(hung.status == 3)
+        #expect(hung.stdout == "hanging\n")
+        #expect(hung.stderr.contains("did not power off within 20 s; console tail:\n"), "\(hung.stderr)")
+
+        let started = Date()
+        let flood = try Fixtures.ukl([
+            "run", "--quiet", "--level", "linux", "--app", Fixtures.cc("flood.c"), "--timeout", "900",
+        ])
+        #expect(flood.status == 3)
+        #expect(
+            flood.stderr.contains("wrote more than \(Guest.outputLimit >> 20) MiB to its serial ports and was stopped"),
+            "\(flood.stderr.suffix(2000))")
+        #expect(flood.stdout.utf8.count <= Guest.outputLimit)
+        #expect(flood.stdout.hasSuffix("again and again\n") || flood.stdout.contains("flood "))
+        #expect(Date().timeIntervalSince(started) < 900)
+    }
+
     /// A ring-0 application is a full Linux process (Documentation/x86/ukl.rst
     /// in the kernel series): the same program prints the same at every level.
     /// Tests/Fixtures/process/app.c runs four pthreads with TLS, a mutex, a

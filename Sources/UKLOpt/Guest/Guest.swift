@@ -56,6 +56,11 @@ public enum Guest {
         }
     }
 
+    /// What a boot may write to its console and output together. More is a
+    /// runaway guest (an application printing in a loop), stopped at once
+    /// instead of filling the disk until the timeout.
+    public static let outputLimit = 16 << 20
+
     /// Boots the image and waits for it to power off. `arguments` go to the
     /// application (through the kernel command line and init).
     public static func boot(
@@ -107,21 +112,37 @@ public enum Guest {
         let started = Date()
         try process.run()
         var timedOut = false
+        var flooded = false
+        func size(_ path: String) -> Int {
+            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        }
         while process.isRunning {
-            if Date().timeIntervalSince(started) > timeout {
-                timedOut = true
+            timedOut = Date().timeIntervalSince(started) > timeout
+            flooded = size(consoleLog) + size(outputLog) > outputLimit
+            if timedOut || flooded {
+                // A guest spinning under -icount can leave QEMU deaf to
+                // SIGTERM (seen: a hung guest ran on for 15 minutes after
+                // it); SIGKILL after a grace period always ends it.
                 process.terminate()
+                let asked = Date()
+                while process.isRunning && Date().timeIntervalSince(asked) < 5 { usleep(50_000) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 process.waitUntilExit()
                 break
             }
             usleep(50_000)
         }
         let seconds = (Date().timeIntervalSince(started) * 100).rounded() / 100
-        let console = String(
-            decoding: (try? Data(contentsOf: URL(fileURLWithPath: consoleLog))) ?? Data(), as: UTF8.self
-        )
-        .replacingOccurrences(of: "\r", with: "")
-        let output = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outputLog))) ?? Data(), as: UTF8.self)
+        // At most the limit's worth of each: a flood's last lines are what matter.
+        func read(_ path: String) -> String {
+            guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+            defer { try? handle.close() }
+            let end = (try? handle.seekToEnd()) ?? 0
+            try? handle.seek(toOffset: end > UInt64(outputLimit) ? end - UInt64(outputLimit) : 0)
+            return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+        }
+        let console = read(consoleLog).replacingOccurrences(of: "\r", with: "")
+        let output = read(outputLog)
         func verdict(_ words: String) -> Int? {
             console.split(separator: "\n").compactMap { line -> Int? in
                 guard let range = line.range(of: words) else { return nil }
@@ -136,6 +157,9 @@ public enum Guest {
             where: console.contains)
         {
             failure = "the guest crashed (\(crash)); console tail:\n\(tail)"
+        } else if flooded {
+            failure =
+                "the guest wrote more than \(outputLimit >> 20) MiB to its serial ports and was stopped; console tail:\n\(tail)"
         } else if timedOut {
             failure = "the guest did not power off within \(Int(timeout)) s; console tail:\n\(tail)"
         } else if status == nil && signal == nil {
