@@ -60,12 +60,7 @@ import Testing
     /// symbol the rewritten application needs and the level, after the link
     /// and before any optimizing.
     @Test func aKernelWithoutTheUKLSymbolsIsNamed() throws {
-        let tree = try Fixtures.scratch()
-        let member = try Fixtures.bitcode("kernel.c", source: "int jiffies_to_msecs(unsigned long j) { return j; }\n")
-        let archive = try Fixtures.run("llvm-ar-19", ["rc", "vmlinux.a", member], in: tree.path)
-        try #require(archive.status == 0, "\(archive.stderr)")
-        try "cmd_vmlinux.o := ld.lld-19 -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive ; true\n"
-            .write(to: tree.appendingPathComponent(".vmlinux.o.cmd"), atomically: true, encoding: .utf8)
+        let tree = try Self.kernelWithoutUKL()
         let app = tree.appendingPathComponent("app.bc").path
         let applied = try Fixtures.ukl("apply", "--level", "bypass", try Fixtures.bitcode("hello_ukl.c"), "-o", app)
         try #require(applied.status == 0, "\(applied.stderr)")
@@ -75,6 +70,34 @@ import Testing
             result.stderr
                 == "ukl-opt: error: \(tree.path): the kernel defines no 'ukl_bypass_write', which level bypass calls: "
                 + "not built with the UKL patches (scripts/kernel-build.sh builds one)\n")
+    }
+
+    /// A tree with a vmlinux.a of one bitcode module (built with `flags`)
+    /// and the kernel's vmlinux.o command: enough for lto to run through.
+    static func kernelWithoutUKL(flags: [String] = Fixtures.appFlags) throws -> URL {
+        let tree = try Fixtures.scratch()
+        let member = try Fixtures.bitcode(
+            "kernel.c", source: "int jiffies_to_msecs(unsigned long j) { return j; }\n", flags: flags)
+        let archive = try Fixtures.run("llvm-ar-19", ["rc", "vmlinux.a", member], in: tree.path)
+        try #require(archive.status == 0, "\(archive.stderr)")
+        try "cmd_vmlinux.o := ld.lld-19 -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive ; true\n"
+            .write(to: tree.appendingPathComponent(".vmlinux.o.cmd"), atomically: true, encoding: .utf8)
+        return tree
+    }
+
+    /// LLVM's warnings reach the user even with --quiet, as ld.lld's do:
+    /// here the module linker's about a kernel built for the kernel's own
+    /// target triple, which is not clang's default the app was built with.
+    @Test func llvmWarningsAreShownEvenWhenQuiet() throws {
+        let tree = try Self.kernelWithoutUKL(flags: Fixtures.appFlags + ["--target=x86_64-unknown-linux-gnu"])
+        let app = try Fixtures.bitcode("quiet.c", source: "int main(void) { return 0; }\n")
+        let output = tree.appendingPathComponent("vmlinux.o").path
+        let result = try Fixtures.ukl("lto", "--quiet", "--kernel", tree.path, app, "-o", output)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: output))
+        #expect(
+            result.stderr.contains("ukl-opt: warning: Linking two modules of different target triples"),
+            "\(result.stderr)")
     }
 
     @Test func syscallInstructionsAreRefused() throws {

@@ -103,6 +103,22 @@ import Testing
         #expect(Set(found.map(\.function)).isSubset(of: Set(sites.map(\.function))), "\(found)")
     }
 
+    /// The link shows LLVM's warnings, as a linker does: here about an
+    /// object built for another target triple than the rest.
+    @Test(.integration) func theLinkShowsLLVMsWarnings() throws {
+        let dir = try Fixtures.scratch()
+        let main = dir.appendingPathComponent("main.c").path
+        try "int helper(void);\nint main(void) { return helper(); }\n".write(
+            toFile: main, atomically: true, encoding: .utf8)
+        let helper = try Fixtures.bitcode(
+            "helper.c", source: "int helper(void) { return 0; }\n",
+            flags: Fixtures.appFlags.filter { $0 != "-fshort-wchar" } + ["--target=x86_64-unknown-linux-gnu"])
+        let result = try Fixtures.ukl("cc", main, helper, "-o", dir.appendingPathComponent("app.bc").path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("cc: warning: Linking two modules of different target triples"), "\(result.stderr)")
+    }
+
     @Test func aProgramWithoutMainIsAnInputError() throws {
         let dir = try Fixtures.scratch()
         let source = dir.appendingPathComponent("nomain.c").path

@@ -31,10 +31,13 @@ public struct AppLinker {
         self.compileOptions = compileOptions
     }
 
-    /// Links `inputs` (bitcode objects, text IR, ar archives of bitcode) and writes `output`.
-    public func link(_ inputs: [String], output: String) throws {
+    /// Links `inputs` (bitcode objects, text IR, ar archives of bitcode) and
+    /// writes `output`. Returns what LLVM warned about, for the caller to
+    /// show as a linker would.
+    public func link(_ inputs: [String], output: String) throws -> [String] {
         let module = try linkModule(inputs)
         try module.write(to: output)
+        return module.context.takeWarnings()
     }
 
     func linkModule(_ inputs: [String]) throws -> Module {

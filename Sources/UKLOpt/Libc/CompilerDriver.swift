@@ -147,8 +147,9 @@ public struct CompilerDriver {
                 }
                 inputs.append(found)
             }
-            try AppLinker(musl: musl, compileOptions: before + after).link(
+            let warnings = try AppLinker(musl: musl, compileOptions: before + after).link(
                 inputs, output: output ?? "a.out")
+            for warning in warnings { progress("warning: \(warning)") }
             return 0
         }
     }
