@@ -78,9 +78,9 @@ import Testing
         let tree = try Fixtures.scratch()
         let member = try Fixtures.bitcode(
             "kernel.c", source: "int jiffies_to_msecs(unsigned long j) { return j; }\n", flags: flags)
-        let archive = try Fixtures.run("llvm-ar-19", ["rc", "vmlinux.a", member], in: tree.path)
+        let archive = try Fixtures.run(Toolchain.tool("llvm-ar"), ["rc", "vmlinux.a", member], in: tree.path)
         try #require(archive.status == 0, "\(archive.stderr)")
-        try "cmd_vmlinux.o := ld.lld-19 -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive ; true\n"
+        try "cmd_vmlinux.o := \(Toolchain.ldLLD) -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive ; true\n"
             .write(to: tree.appendingPathComponent(".vmlinux.o.cmd"), atomically: true, encoding: .utf8)
         return tree
     }

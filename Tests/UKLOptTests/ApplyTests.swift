@@ -142,7 +142,7 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
         #expect(json["level"] as? String == "bypass")
         #expect((json["sites"] as? [Any])?.count == 6)
-        let verify = try Fixtures.run("opt-19", ["-passes=verify", "-disable-output", output])
+        let verify = try Fixtures.run(Toolchain.tool("opt"), ["-passes=verify", "-disable-output", output])
         #expect(verify.status == 0, "\(verify.stderr)")
     }
 }

@@ -9,7 +9,7 @@ import Testing
         let dir = try Fixtures.scratch()
         let object = dir.appendingPathComponent("entries.o").path
         let assembled = try Fixtures.run(
-            "clang-19", ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
+            Toolchain.clang, ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
         #expect(assembled.status == 0, "\(assembled.stderr)")
         let findings = try CodeScan.userEntries(
             inObject: try Data(contentsOf: URL(fileURLWithPath: object)), name: object)
@@ -25,7 +25,7 @@ import Testing
         let dir = try Fixtures.scratch()
         let object = dir.appendingPathComponent("entries.o").path
         _ = try Fixtures.run(
-            "clang-19", ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
+            Toolchain.clang, ["-c", Fixtures.directory.appendingPathComponent("entries.s").path, "-o", object])
         let findings = try CodeScan.userEntries(
             inObject: try Data(contentsOf: URL(fileURLWithPath: object)), name: object,
             isApplication: { $0 == "uses_int80" })

@@ -105,9 +105,10 @@ import Testing
         let dir = try Fixtures.scratch()
         let object = dir.appendingPathComponent("a.o").path
         try Data("int f(void) { return 1; }\n".utf8).write(to: dir.appendingPathComponent("f.c"))
-        _ = try Fixtures.run("clang-19", ["-c", "-emit-llvm", dir.appendingPathComponent("f.c").path, "-o", object])
+        _ = try Fixtures.run(
+            Toolchain.clang, ["-c", "-emit-llvm", dir.appendingPathComponent("f.c").path, "-o", object])
         let archive = dir.appendingPathComponent("libf.a").path
-        _ = try Fixtures.run("llvm-ar-19", ["rcs", archive, object])
+        _ = try Fixtures.run(Toolchain.tool("llvm-ar"), ["rcs", archive, object])
         let longName = dir.appendingPathComponent("a-member-with-a-long-name.o").path
         try FileManager.default.copyItem(atPath: object, toPath: longName)
         let long = dir.appendingPathComponent("liblong.a").path

@@ -52,7 +52,7 @@ import Testing
         #expect(report.inlined == 1)
         #expect(report.inlinedCallees == ["jiffies_to_msecs"])
 
-        let symbols = try Fixtures.run("llvm-nm-19", ["--defined-only", object])
+        let symbols = try Fixtures.run(Toolchain.tool("llvm-nm"), ["--defined-only", object])
         #expect(symbols.stdout.contains(" T ukl_app_main\n"))
         #expect(symbols.stdout.contains(" T start_kernel\n"))
         #expect(!symbols.stdout.contains(" T main\n"))
@@ -75,7 +75,7 @@ import Testing
 
         let marker = Fixtures.root.appendingPathComponent("kernel-shortcuts/ukl-init").path
         let (_, object, guest) = try boot(app: base, initFile: marker, in: dir)
-        let symbols = try Fixtures.run("llvm-nm-19", ["--defined-only", object])
+        let symbols = try Fixtures.run(Toolchain.tool("llvm-nm"), ["--defined-only", object])
         #expect(symbols.stdout.contains(" T ukl_entry_SYSCALL_64\n"))
 
         #expect(guest.failure == nil && guest.status == 42, "\(guest.failure ?? "")")

@@ -23,7 +23,7 @@ import Testing
         let source = dir.appendingPathComponent("tiny.c")
         try "int main(void) { return 0; }\n".write(to: source, atomically: true, encoding: .utf8)
         let program = dir.appendingPathComponent("tiny").path
-        let cc = try Fixtures.run("clang-19", options + ["-O2", source.path, "-o", program])
+        let cc = try Fixtures.run(Toolchain.clang, options + ["-O2", source.path, "-o", program])
         try #require(cc.status == 0, "\(cc.stderr)")
         return program
     }

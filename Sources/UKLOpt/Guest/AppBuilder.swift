@@ -52,7 +52,7 @@ public enum AppBuilder {
         let output = work.appendingPathComponent("app.bc").path
         let status = try CompilerDriver(arguments: sources + ["-o", output]).run(progress: progress)
         if status != 0 {
-            throw UKLError.input(file: sources[0], reason: "does not compile (clang-19's messages above)")
+            throw UKLError.input(file: sources[0], reason: "does not compile (\(Toolchain.clang)'s messages above)")
         }
         return output
     }

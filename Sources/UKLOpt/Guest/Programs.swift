@@ -14,7 +14,7 @@ public enum Programs {
         defer { try? FileManager.default.removeItem(atPath: object) }
         try TargetMachine(triple: module.triple, flavor: .user).emit(module, to: object)
         try Shell.run(
-            "ld.lld-19",
+            Toolchain.ldLLD,
             ["-static", "-nostdlib", "-e", "_start", "--gc-sections", "-z", "noexecstack", "-o", output, object])
     }
 

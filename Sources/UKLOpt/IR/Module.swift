@@ -73,7 +73,7 @@ public final class Module {
     }
 
     /// The LLVM version this tool links (bitcode is backward compatible only).
-    static let readerMajor = 19
+    static let readerMajor = Toolchain.major
 
     /// Newer bitcode sometimes parses, and then means something else: reject
     /// it by its producer ("LLVM21.0.0git" from the Swift toolchain's clang).
@@ -91,7 +91,7 @@ public final class Module {
             throw UKLError.input(
                 file: name,
                 reason: "bitcode produced by LLVM \(producer.dropFirst(4)), newer than "
-                    + "this tool's LLVM \(readerMajor); compile it with clang-19")
+                    + "this tool's LLVM \(readerMajor); compile it with \(Toolchain.clang)")
         }
     }
 
@@ -103,13 +103,13 @@ public final class Module {
             let producer = message[range.upperBound...].prefix { $0 != "'" }
             if producer.hasPrefix("LLVM"), !producer.dropFirst(4).hasPrefix(reader + ".") {
                 return "bitcode produced by \(producer) cannot be read by LLVM \(reader); "
-                    + "compile it with clang-19 (\(message))"
+                    + "compile it with \(Toolchain.clang) (\(message))"
             }
         }
         if bitcode && message.contains("Unknown attribute kind")
             || message.contains("Invalid record") && message.contains("Producer")
         {
-            return "bitcode from a newer LLVM than \(reader)? compile it with clang-19 (\(message))"
+            return "bitcode from a newer LLVM than \(reader)? compile it with \(Toolchain.clang) (\(message))"
         }
         return bitcode ? "malformed bitcode: \(message)" : message
     }

@@ -134,7 +134,7 @@ public struct AppLinker {
         return try sources.map { name in
             let output = work.appendingPathComponent(name + ".bc").path
             try Shell.run(
-                "clang-19",
+                Toolchain.clang,
                 compileOptions + ["-c", "-emit-llvm", directory.appendingPathComponent(name).path, "-o", output])
             return output
         }

@@ -90,7 +90,7 @@ public struct CompilerDriver {
     /// What clang-19 is given besides the user's options: musl's headers (then
     /// clang's own, for intrinsics and stdatomic.h), and the kernel's ABI.
     static func clangOptions(musl: Musl) throws -> (before: [String], after: [String]) {
-        let resource = try Shell.run("clang-19", ["-print-resource-dir"]).trimmingCharacters(
+        let resource = try Shell.run(Toolchain.clang, ["-print-resource-dir"]).trimmingCharacters(
             in: .whitespacesAndNewlines)
         return (["-O2", "-nostdinc", "-isystem", musl.include, "-isystem", resource + "/include"], AppABI.clangOptions)
     }
@@ -101,13 +101,13 @@ public struct CompilerDriver {
         let (before, after) = try Self.clangOptions(musl: musl)
         switch mode {
         case .query:
-            return try Shell.passthrough("clang-19", arguments)
+            return try Shell.passthrough(Toolchain.clang, arguments)
         case .preprocess:
-            return try Shell.passthrough("clang-19", before + arguments + after)
+            return try Shell.passthrough(Toolchain.clang, before + arguments + after)
         case .compile:
             let bitcode = arguments.contains("-emit-llvm") ? [] : ["-emit-llvm"]
             guard output == nil && arguments.contains("-c") && !sources.isEmpty else {
-                return try Shell.passthrough("clang-19", before + arguments + after + bitcode)
+                return try Shell.passthrough(Toolchain.clang, before + arguments + after + bitcode)
             }
             // `cc -c x.c` writes x.o in the current directory, as every C
             // compiler does (clang would name bitcode x.bc): one clang per
@@ -116,7 +116,7 @@ public struct CompilerDriver {
             for source in sources {
                 let object = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent + ".o"
                 let status = try Shell.passthrough(
-                    "clang-19", before + others + [source, "-o", object] + after + bitcode)
+                    Toolchain.clang, before + others + [source, "-o", object] + after + bitcode)
                 if status != 0 { return status }
             }
             return 0
@@ -128,7 +128,7 @@ public struct CompilerDriver {
                 let object = work.appendingPathComponent("\(index)-\(URL(fileURLWithPath: source).lastPathComponent).o")
                     .path
                 let status = try Shell.passthrough(
-                    "clang-19",
+                    Toolchain.clang,
                     before + compileOptions + after
                         + ["-emit-llvm", "-c", source, "-o", object])
                 if status != 0 { return status }

@@ -44,7 +44,7 @@ enum Fixtures {
     /// given) to bitcode with `compiler` and returns the .bc path.
     static func bitcode(
         _ name: String, source: String? = nil, flags: [String] = appFlags,
-        compiler: String = "clang-19"
+        compiler: String = Toolchain.clang
     ) throws -> String {
         let dir = try scratch()
         var input = directory.appendingPathComponent(name).path
