@@ -169,4 +169,28 @@ import Testing
             #expect(error.exitCode == 2)
         }
     }
+
+    /// The one runner ends a program that runs past its time limit, and says so.
+    @Test func aProgramPastItsTimeLimitIsEndedAndNamed() throws {
+        let started = Date()
+        do {
+            try Shell.run("sh", ["-c", "echo waiting >&2; exec sleep 30"], timeout: 1)
+            Issue.record("no error")
+        } catch let error as UKLError {
+            #expect(
+                error.description.hasPrefix("sh failed (exit status 15); its last lines:\nwaiting\n")
+                    && error.description.hasSuffix("(stopped: it did not finish within 1 s)"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    /// A program deaf to SIGTERM is killed after the grace period.
+    @Test func aProgramThatIgnoresSIGTERMIsKilled() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "trap '' TERM; while :; do :; done"]
+        let ending = try Shell.Running(process).wait(timeout: 0.5)
+        #expect(ending == .timedOut)
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+    }
 }

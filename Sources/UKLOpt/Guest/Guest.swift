@@ -110,28 +110,14 @@ public enum Guest {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let started = Date()
-        try process.run()
-        var timedOut = false
-        var flooded = false
         func size(_ path: String) -> Int {
             (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         }
-        while process.isRunning {
-            timedOut = Date().timeIntervalSince(started) > timeout
-            flooded = size(consoleLog) + size(outputLog) > outputLimit
-            if timedOut || flooded {
-                // A guest spinning under -icount can leave QEMU deaf to
-                // SIGTERM (seen: a hung guest ran on for 15 minutes after
-                // it); SIGKILL after a grace period always ends it.
-                process.terminate()
-                let asked = Date()
-                while process.isRunning && Date().timeIntervalSince(asked) < 5 { usleep(50_000) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                process.waitUntilExit()
-                break
-            }
-            usleep(50_000)
+        let ending = try Shell.Running(process).wait(timeout: timeout) {
+            size(consoleLog) + size(outputLog) > outputLimit
         }
+        let timedOut = ending == .timedOut
+        let flooded = ending == .stopped
         let seconds = (Date().timeIntervalSince(started) * 100).rounded() / 100
         // At most the limit's worth of each: a flood's last lines are what matter.
         func read(_ path: String) -> String {
