@@ -196,6 +196,7 @@ if [[ -f $BUILD/.ukl-vmlinux.o.orig ]]; then
     log "restoring vmlinux.o saved by an interrupted relink"
     mv "$BUILD/.ukl-vmlinux.o.orig" "$BUILD/vmlinux.o"
     touch "$BUILD/vmlinux.o"
+    rm -f "$BUILD/.ukl-complete" # make must run to rebuild from it
 fi
 
 # The key names every input, so a complete tree is up to date: reuse it

@@ -3,13 +3,13 @@ import Foundation
 /// Runs external commands (ld.lld, objtool) and reports their failure with
 /// the last lines they printed.
 enum Shell {
-    /// Runs a program with arguments and `input` on stdin; stderr lines go to
+    /// Runs a program with arguments; stderr lines go to
     /// `progress` as they come; returns stdout. Fails with the last lines of
     /// stderr, also when it runs past `timeout` seconds (then it is ended).
     @discardableResult
     static func run(
-        _ program: String, _ arguments: [String], in directory: String? = nil, input: Data? = nil,
-        timeout: Double? = nil, progress: ((String) -> Void)? = nil
+        _ program: String, _ arguments: [String], in directory: String? = nil, timeout: Double? = nil,
+        progress: ((String) -> Void)? = nil
     ) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -50,16 +50,9 @@ enum Shell {
             if !pending.isEmpty { lines.tail.append(String(decoding: pending, as: UTF8.self)) }
             done.signal()
         }
-        let stdin = input.map { _ in Pipe() }
-        if let stdin { process.standardInput = stdin }
         let running = try Running(process)
         reader.start()
         outputReader.start()
-        if let stdin, let input {
-            // Small inputs: the pipe buffer takes them whole.
-            try stdin.fileHandleForWriting.write(contentsOf: input)
-            try stdin.fileHandleForWriting.close()
-        }
         let ending = running.wait(timeout: timeout)
         let deadline: DispatchTime = ending == .exited ? .distantFuture : .now() + 5
         let joined = (0..<2).allSatisfy { _ in done.wait(timeout: deadline) == .success }
