@@ -100,6 +100,21 @@ import Testing
             "\(result.stderr)")
     }
 
+    /// A run that fails after LLVM warned still shows the warning, before
+    /// the error: here the triple warning of the link, then the missing symbol.
+    @Test func llvmWarningsAreShownWhenTheRunFailsLater() throws {
+        let tree = try Self.kernelWithoutUKL(flags: Fixtures.appFlags + ["--target=x86_64-unknown-linux-gnu"])
+        let app = tree.appendingPathComponent("app.bc").path
+        let applied = try Fixtures.ukl("apply", "--level", "bypass", try Fixtures.bitcode("hello_ukl.c"), "-o", app)
+        try #require(applied.status == 0, "\(applied.stderr)")
+        let result = try Fixtures.ukl("lto", "--quiet", "--kernel", tree.path, app, "-o", "/dev/null")
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 2, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("ukl-opt: warning: Linking two modules of different target triples") == true)
+        #expect(lines.last?.contains("the kernel defines no 'ukl_bypass_write'") == true, "\(result.stderr)")
+    }
+
     @Test func syscallInstructionsAreRefused() throws {
         let result = try lto(try Fixtures.bitcode("raw_syscalls.c"))
         #expect(result.status == 1)

@@ -227,9 +227,10 @@ public enum ImageBuilder {
                     .init(
                         kernel: kernel, apps: [rewritten], output: object,
                         pipeline: try LTO.pipeline(named: "lto"),
-                        progress: { progress("\(level.rawValue): lto: \($0)") }))
+                        progress: { progress("\(level.rawValue): lto: \($0)") },
+                        // Not progress: shown under --quiet too, and before a failure.
+                        warning: { Warnings.standardError("\(level.rawValue): lto: \($0)") }))
                 stage.inlined = lto.inlined
-                for warning in lto.warnings { progress("\(level.rawValue): lto: warning: \(warning)") }
                 try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
                 try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))
                 progress("\(level.rawValue): relinking the kernel")

@@ -11,16 +11,21 @@ public struct LTO {
         /// A new-pass-manager pipeline, e.g. `lto<O2>`.
         public var pipeline: String
         public var progress: (String) -> Void
+        /// Each of LLVM's warnings, as soon as the step that raised it ends:
+        /// a run that fails later has shown them already.
+        public var warning: (String) -> Void
 
         public init(
             kernel: String, apps: [String], output: String, pipeline: String,
-            progress: @escaping (String) -> Void = { _ in }
+            progress: @escaping (String) -> Void = { _ in },
+            warning: @escaping (String) -> Void = Warnings.standardError
         ) {
             self.kernel = kernel
             self.apps = apps
             self.output = output
             self.pipeline = pipeline
             self.progress = progress
+            self.warning = warning
         }
     }
 
@@ -73,6 +78,14 @@ public struct LTO {
         // As ld.lld's LTO does: local value names cost time and memory, and
         // nothing downstream reads them.
         LLVMContextSetDiscardValueNames(context.ref, 1)
+        var warnings: [String] = []
+        func passOnWarnings() {
+            for warning in context.takeWarnings() {
+                warnings.append(warning)
+                options.warning(warning)
+            }
+        }
+        defer { passOnWarnings() }
 
         // Applications first: a bad one is reported before any kernel work.
         let app = try prepareApps(options.apps, context: context, contract: contract)
@@ -93,6 +106,7 @@ public struct LTO {
                 in: combined, kernelObjectSymbols: inputs.objectSymbols, contract: contract, kernel: options.kernel)
         }
         clock.lap("link")
+        passOnWarnings()
 
         options.progress("optimizing: \(options.pipeline)")
         let machine = try TargetMachine(triple: combined.triple)
@@ -102,6 +116,7 @@ public struct LTO {
             throw UKLError.input(file: "passes", reason: "pipeline '\(options.pipeline)': \(takeError(error))")
         }
         clock.lap("optimize")
+        passOnWarnings()
         let after = kernelCalls(in: combined, contract: contract)
 
         let work = try Scratch.directory("lto")
@@ -110,6 +125,7 @@ public struct LTO {
         options.progress("generating code")
         try machine.emit(combined, to: object)
         clock.lap("codegen")
+        passOnWarnings()
         if app != nil {
             // The application's final code, as it goes into the image.
             try refuseUserEntries(inObject: object, named: options.apps[0], contract: contract)
@@ -138,13 +154,14 @@ public struct LTO {
 
         let before = appCalls.values.reduce(0, +)
         let remaining = after.values.reduce(0, +)
+        passOnWarnings()
         return Report(
             kernelModules: inputs.kernelModules, libraryModules: inputs.libraryModules,
             objectFiles: inputs.objects.count, appModules: options.apps.count, pipeline: options.pipeline,
             appToKernelCalls: before, appToKernelCallsAfter: remaining,
             inlined: appCalls.reduce(0) { $0 + max(0, $1.value - (after[$1.key] ?? 0)) },
             inlinedCallees: appCalls.keys.filter { after[$0] == nil }.sorted(),
-            seconds: clock.laps, warnings: context.takeWarnings())
+            seconds: clock.laps, warnings: warnings)
     }
 
     /// Refuses a kernel that lacks a symbol the rewritten application calls

@@ -72,10 +72,6 @@ extension UKLOptCommand {
                             if !quiet { FileHandle.standardError.write(Data("lto: \(step)\n".utf8)) }
                         }))
                 if let report { try writeOutput(try encodeJSON(result), to: report) }
-                // As ld.lld does, LLVM's warnings are shown even when quiet.
-                for warning in result.warnings {
-                    FileHandle.standardError.write(Data("ukl-opt: warning: \(warning)\n".utf8))
-                }
                 if !quiet {
                     let time = result.seconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)s" }
                     FileHandle.standardError.write(
