@@ -4,8 +4,8 @@
 # Usage: scripts/kernel-build.sh
 # Stdout: exactly one line, the absolute build directory. Progress goes to stderr.
 #
-# Cache layout: ${UKL_CACHE:-$HOME/.cache/ukl-opt}/kernel/<key>, where <key> is the
-# first 16 hex digits of sha256 over these bytes, concatenated in this order:
+# Cache layout: CACHE/kernel/<key> (CACHE and the key as scripts/cache.sh makes
+# them), the key over these bytes, concatenated in this order:
 #   1. `dpkg-query -W -f='${Version}' linux-source-6.1` (no trailing newline)
 #   2. kernel-shortcuts/config/ukl-tiny.config
 #   3. every kernel-shortcuts/patches/*.patch, sorted by name (C locale)
@@ -33,8 +33,8 @@ export LC_ALL=C # glob order and tool messages must not depend on the locale
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FRAGMENT=$REPO_ROOT/kernel-shortcuts/config/ukl-tiny.config
 TARBALL=/usr/src/linux-source-6.1.tar.xz
-CACHE=${UKL_CACHE:-$HOME/.cache/ukl-opt}
 source "$REPO_ROOT/scripts/kernel-env.sh"
+source "$REPO_ROOT/scripts/cache.sh"
 
 log() { echo "kernel-build: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -57,16 +57,14 @@ KEY=$({
     for p in "${PATCHES[@]}"; do cat "$p"; done
     clang-19 --version | sed -n 1p
     cat "$REPO_ROOT/scripts/kernel-env.sh"
-} | sha256sum | cut -c1-16)
+} | cache_key)
 
-mkdir -p "$CACHE/kernel"
-CACHE=$(cd "$CACHE" && pwd) # absolute, so the printed path is absolute
-BUILD=$CACHE/kernel/$KEY
+KERNELS=$(cache_kind kernel) # absolute, so the printed path is absolute
+BUILD=$KERNELS/$KEY
 
 # One lock per key around the whole run: two concurrent invocations must not unpack
 # or build the same tree at the same time.
-exec 8>"$CACHE/kernel/.$KEY.lock"
-flock 8
+cache_lock "$KERNELS" "$KEY"
 
 START=$(date +%s)
 
@@ -105,12 +103,17 @@ configure() {
     }
 }
 
+# patch's first line about what failed, without the reject file (the tree goes).
+patch_failure() {
+    { grep -m1 -i 'fail\|malformed\|garbage' "$1" || sed -n 1p "$1"; } | sed 's/ -- saving rejects.*//'
+}
+
 apply_series() { # TREE: apply PATCHES, naming the one that fails
     local p
     for p in "${PATCHES[@]}"; do
         log "applying $(basename "$p")"
         patch -d "$1" -p1 --batch --quiet <"$p" >"$1/ukl-patch.log" 2>&1 ||
-            die "patch $(basename "$p") does not apply to linux-source-6.1 $SRC_VERSION (see $p)"
+            bad_input "$p" "does not apply to linux-source-6.1 $SRC_VERSION: $(patch_failure "$1/ukl-patch.log")"
     done
     rm -f "$1/ukl-patch.log"
     rm -rf "$1/.ukl-patches"
@@ -123,7 +126,7 @@ apply_series() { # TREE: apply PATCHES, naming the one that fails
 # The most recent complete tree of this source version that records its series.
 find_seed() {
     local dir
-    for dir in $(ls -1dt "$CACHE"/kernel/*/ 2>/dev/null); do
+    for dir in $(ls -1dt "$KERNELS"/*/ 2>/dev/null); do
         dir=${dir%/}
         [[ -d $dir/.ukl-patches && -f $dir/arch/x86/boot/bzImage ]] || continue
         [[ $(cat "$dir/.ukl-source-version" 2>/dev/null) == "$SRC_VERSION" ]] || continue
@@ -136,7 +139,7 @@ SEEDED=0
 if [[ ! -d $BUILD ]]; then
     # Prepare in a temp dir beside the final one, then rename: a directory under
     # the final name is always a complete, configured tree.
-    TMP=$(mktemp -d "$CACHE/kernel/.$KEY.tmp.XXXXXX")
+    TMP=$(mktemp -d "$KERNELS/.$KEY.tmp.XXXXXX")
     trap 'rm -rf "$TMP"' EXIT
     SEED=$(find_seed)
     if [[ -n $SEED ]]; then
@@ -237,7 +240,7 @@ fi
 [[ -f $BUILD/arch/x86/boot/bzImage ]] || die "make succeeded but no bzImage"
 
 # Each tree is about 1.6 GB: keep this one and the two most recent others (seeds).
-for old in $(ls -1dt "$CACHE"/kernel/*/ 2>/dev/null | sed 's|/$||' | grep -vxF "$BUILD" | tail -n +3); do
+for old in $(ls -1dt "$KERNELS"/*/ 2>/dev/null | sed 's|/$||' | grep -vxF "$BUILD" | tail -n +3); do
     log "removing an old kernel tree: $old"
     rm -rf "$old" "$(dirname "$old")/.relink-$(basename "$old")" "$(dirname "$old")/.relink-$(basename "$old").lock"
 done

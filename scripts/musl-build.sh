@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # musl-build.sh — build (or reuse) musl as LLVM bitcode for ukl-opt cc.
 #
-# Usage: scripts/musl-build.sh
+# Usage: scripts/musl-build.sh ABI_OPTION...
 # Stdout: exactly one line, the absolute install directory, holding include/
 # (musl's headers) and lib/libc.a (bitcode members). Progress goes to stderr.
 #
@@ -20,16 +20,23 @@
 # asm-equivalents.txt, written beside include/, names those files (as their
 # modules' source_filename), so ukl-opt can tell their syscall sites apart.
 #
-# Cache: ${UKL_CACHE:-$HOME/.cache/ukl-opt}/musl/<key>, where <key> is the first
-# 16 hex digits of sha256 over: the musl source version, the first line of
-# `clang-19 --version`, this script, and libc/x86_64/*/*.c (sorted by name).
+# ABI_OPTIONS are the kernel ABI's clang options for application code, which
+# ukl-opt passes (AppABI.clangOptions): `ukl-opt cc -print-sysroot` runs this
+# script with them and prints the directory.
+#
+# Cache: CACHE/musl/<key> (scripts/cache.sh), the key over: the musl source
+# version, the first line of `clang-19 --version`, ABI_OPTIONS, this script,
+# and libc/x86_64/*/*.c (sorted by name).
 set -euo pipefail
 export LC_ALL=C
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE=${UKL_CACHE:-$HOME/.cache/ukl-opt}
+source "$REPO_ROOT/scripts/cache.sh"
 log() { echo "musl-build: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+(($# > 0)) || die "usage: musl-build.sh ABI_OPTION... (ukl-opt cc -print-sysroot runs it)"
+ABI_OPTIONS="$*"
 
 command -v clang-19 >/dev/null || die "clang-19 not found"
 command -v llvm-ar-19 >/dev/null || die "llvm-ar-19 not found (apt-get install llvm-19)"
@@ -41,22 +48,21 @@ EQUIVALENTS=("$REPO_ROOT"/libc/x86_64/*/*.c)
 KEY=$({
 	printf '%s\n' "$VERSION"
 	clang-19 --version | sed -n 1p
+	printf '%s\n' "$ABI_OPTIONS"
 	cat "${BASH_SOURCE[0]}"
 	for f in "${EQUIVALENTS[@]}"; do cat "$f"; done
-} | sha256sum | cut -c1-16)
+} | cache_key)
 
-mkdir -p "$CACHE/musl"
-CACHE=$(cd "$CACHE" && pwd)
-OUT=$CACHE/musl/$KEY
-exec 8>"$CACHE/musl/.$KEY.lock"
-flock 8
+ENTRIES=$(cache_kind musl)
+OUT=$ENTRIES/$KEY
+cache_lock "$ENTRIES" "$KEY"
 if [[ -f $OUT/lib/libc.a && -f $OUT/include/stdio.h ]]; then
 	echo "$OUT"
 	exit 0
 fi
 
 START=$(date +%s)
-TMP=$(mktemp -d "$CACHE/musl/.build-XXXXXX")
+TMP=$(mktemp -d "$ENTRIES/.build-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 log "fetching the musl $VERSION source package"
 (cd "$TMP" && apt-get source -qq --only-source "musl=$VERSION" >/dev/null 2>"$TMP/apt.log") ||
@@ -64,15 +70,16 @@ log "fetching the musl $VERSION source package"
 SRC=$(find "$TMP" -maxdepth 1 -type d -name 'musl-*' | head -n 1)
 [[ -d $SRC ]] || die "apt-get source musl unpacked nothing"
 
-# The kernel's code model and no red zone, so the library can be linked into the
-# kernel; -flto for bitcode. wchar_t stays musl's (int): the kernel's 2-byte
+# The kernel's ABI (code model, no red zone, no PIC), so the library can be
+# linked into the kernel; -flto for bitcode; no stack protector, as the kernel's
+# own C is built here. wchar_t stays musl's (int): the kernel's 2-byte
 # wchar_t is a module flag ukl-opt lto reconciles, not an ABI the app shares.
 # -O2 rather than musl's default -Os: an optsize caller inlines almost nothing,
 # and the direct tiers want the kernel's syscall code inlined into libc's
 # wrappers. -fno-rounding-math after musl's -frounding-math: with the generic
 # fenv (round-to-nearest only) no other rounding mode can be set, and the
 # strictfp functions it makes could never be inlined into a program's code.
-FLAGS="-flto -O2 -fno-rounding-math -mcmodel=kernel -mno-red-zone -fno-pic -fno-stack-protector"
+FLAGS="-flto -O2 -fno-rounding-math $ABI_OPTIONS -fno-stack-protector"
 log "configuring"
 (cd "$SRC" && ./configure --target=x86_64 --prefix="$OUT" --disable-shared \
 	CC=clang-19 AR=llvm-ar-19 RANLIB=llvm-ranlib-19 CFLAGS="$FLAGS" >"$TMP/configure.log" 2>&1) ||

@@ -14,14 +14,13 @@
 # info would only grow the kernel's LTO module). Its bundled hiredis, lua,
 # linenoise and hdr_histogram are built the same way, by the same make.
 #
-# Cache: ${UKL_CACHE:-$HOME/.cache/ukl-opt}/redis/<key>, where <key> is the
-# first 16 hex digits of sha256 over: the redis source version, the first line
-# of `clang-19 --version`, this script and the UKL_OPT binary (its `cc`
-# decides every byte of the output, musl and the runtime included).
+# Cache: CACHE/redis/<key> (scripts/cache.sh), the key over: the redis source
+# version, the first line of `clang-19 --version`, this script and the UKL_OPT
+# binary (its `cc` decides every byte of the output, musl and the runtime included).
 set -euo pipefail
 export LC_ALL=C
 
-CACHE=${UKL_CACHE:-$HOME/.cache/ukl-opt}
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 log() { echo "redis-build: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -37,20 +36,18 @@ KEY=$({
 	clang-19 --version | sed -n 1p
 	cat "${BASH_SOURCE[0]}"
 	cat "$TOOL"
-} | sha256sum | cut -c1-16)
+} | cache_key)
 
-mkdir -p "$CACHE/redis"
-CACHE=$(cd "$CACHE" && pwd)
-OUT=$CACHE/redis/$KEY
-exec 8>"$CACHE/redis/.$KEY.lock"
-flock 8
+ENTRIES=$(cache_kind redis)
+OUT=$ENTRIES/$KEY
+cache_lock "$ENTRIES" "$KEY"
 if [[ -f $OUT/redis-server.bc && -f $OUT/redis-benchmark.bc && -f $OUT/redis-cli.bc ]]; then
 	echo "$OUT"
 	exit 0
 fi
 
 START=$(date +%s)
-TMP=$(mktemp -d "$CACHE/redis/.build-XXXXXX")
+TMP=$(mktemp -d "$ENTRIES/.build-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 log "fetching the redis $VERSION source package"
 (cd "$TMP" && apt-get source -qq --only-source "redis=$VERSION" >/dev/null 2>"$TMP/apt.log") ||

@@ -21,8 +21,9 @@ swift build --build-tests
 # beside the tests running in parallel). Redis is built by the very ukl-opt
 # binary the tests run, which is what its cache is keyed by.
 echo "test: building musl and Redis as bitcode (cached)" >&2
-scripts/musl-build.sh >/dev/null
-scripts/redis-build.sh "$(swift build --show-bin-path)/ukl-opt" >/dev/null
+TOOL=$(swift build --show-bin-path)/ukl-opt
+"$TOOL" cc -print-sysroot >/dev/null
+scripts/redis-build.sh "$TOOL" >/dev/null
 # The fuzz targets' budget per parser (FuzzTests): about 10 s in all.
 export UKL_FUZZ_ITERATIONS=${UKL_FUZZ_ITERATIONS:-20000}
 swift test --skip-build

@@ -61,12 +61,7 @@ public struct Workload: Decodable, Sendable {
 
     /// Builds it (the script caches its output) with this ukl-opt as the compiler.
     public func built(progress: @escaping (String) -> Void = { _ in }) throws -> Built {
-        let script = try DataDirectory.file(build).path
-        let output = try Shell.run(script, [try Self.executable()], progress: progress)
-        guard let directory = output.split(separator: "\n").last.map(String.init), !directory.isEmpty else {
-            throw UKLError.tool("\(build) printed no directory")
-        }
-        return Built(directory: URL(fileURLWithPath: directory), workload: self)
+        Built(directory: try BuildScript.run(build, [try Self.executable()], progress: progress), workload: self)
     }
 
     /// The ukl-opt executable a workload's build uses as CC: this process,

@@ -7,11 +7,6 @@ import Foundation
 public enum KernelBuild {
     /// Builds (or finds) the kernel and returns its build directory.
     public static func ensure(progress: @escaping (String) -> Void = { _ in }) throws -> String {
-        let script = try DataDirectory.file("scripts/kernel-build.sh").path
-        let output = try Shell.run(script, [], progress: progress)
-        guard let directory = output.split(separator: "\n").last.map(String.init), !directory.isEmpty else {
-            throw UKLError.tool("kernel-build.sh printed no build directory")
-        }
-        return directory
+        try BuildScript.run("scripts/kernel-build.sh", progress: progress).path
     }
 }

@@ -100,6 +100,10 @@ public struct CompilerDriver {
         let musl = try Musl.ensure(progress: progress)
         let (before, after) = try Self.clangOptions(musl: musl)
         switch mode {
+        case .query where arguments == ["-print-sysroot"]:
+            // Where the C library is (include/, lib/libc.a), as gcc prints its sysroot.
+            print(musl.root.path)
+            return 0
         case .query:
             return try Shell.passthrough(Toolchain.clang, arguments)
         case .preprocess:

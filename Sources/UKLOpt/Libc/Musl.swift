@@ -22,12 +22,9 @@ public struct Musl: Sendable {
 
     /// Builds (or finds) musl.
     public static func ensure(progress: @escaping (String) -> Void = { _ in }) throws -> Musl {
-        let script = try DataDirectory.file("scripts/musl-build.sh").path
-        let output = try Shell.run(script, [], progress: progress)
-        guard let directory = output.split(separator: "\n").last.map(String.init), !directory.isEmpty else {
-            throw UKLError.tool("musl-build.sh printed no directory")
-        }
-        let root = URL(fileURLWithPath: directory)
+        // Built with the ABI options applications get: the same library
+        // links into a static program and into the kernel.
+        let root = try BuildScript.run("scripts/musl-build.sh", AppABI.clangOptions, progress: progress)
         let list = (try? String(contentsOf: root.appendingPathComponent("asm-equivalents.txt"), encoding: .utf8)) ?? ""
         return Musl(root: root, asmEquivalents: Set(list.split(separator: "\n").map(String.init)))
     }

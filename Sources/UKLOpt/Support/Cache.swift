@@ -1,8 +1,9 @@
 internal import CLLVMBridge
 import Foundation
 
-/// The build cache outside the repository: `${UKL_CACHE:-~/.cache/ukl-opt}`,
-/// shared with scripts/kernel-build.sh (which keeps kernels under `kernel/`).
+/// The build cache outside the repository: `${UKL_CACHE:-~/.cache/ukl-opt}`.
+/// The build scripts (BuildScript) are given this root and keep their
+/// entries under `kernel/`, `musl/` and `redis/` (scripts/cache.sh).
 enum Cache {
     static var root: URL {
         if let custom = ProcessInfo.processInfo.environment["UKL_CACHE"], !custom.isEmpty {

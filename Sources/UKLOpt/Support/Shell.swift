@@ -3,17 +3,20 @@ import Foundation
 /// Runs external commands (ld.lld, objtool) and reports their failure with
 /// the last lines they printed.
 enum Shell {
-    /// Runs a program with arguments; stderr lines go to
-    /// `progress` as they come; returns stdout. Fails with the last lines of
+    /// Runs a program with arguments (and `environment` over ours); stderr
+    /// lines go to `progress` as they come; returns stdout. Fails with the last lines of
     /// stderr, also when it runs past `timeout` seconds (then it is ended).
     @discardableResult
     static func run(
         _ program: String, _ arguments: [String], in directory: String? = nil, timeout: Double? = nil,
-        progress: ((String) -> Void)? = nil
+        environment: [String: String] = [:], progress: ((String) -> Void)? = nil
     ) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe()
         let err = Pipe()

@@ -18,7 +18,8 @@ extension UKLOptCommand {
                 (-Wl,...) are ignored. Options that contradict the kernel ABI (-fPIC, -mred-zone, \
                 -mcmodel=large, -m32, -shared, -fsanitize=...) are refused with one line naming them.
 
-                musl is Debian's source package, built to bitcode once and cached (scripts/musl-build.sh).
+                musl is Debian's source package, built to bitcode once and cached (scripts/musl-build.sh); \
+                -print-sysroot builds it if need be and prints its directory (include/, lib/libc.a).
 
                   make CC="ukl-opt cc"
                   ukl-opt cc -O2 -c app.c -o app.o && ukl-opt cc app.o -o app.bc
