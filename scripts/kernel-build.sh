@@ -214,22 +214,34 @@ HAD_BZIMAGE=0
 [[ -f $BUILD/arch/x86/boot/bzImage ]] && ((SEEDED == 0)) && HAD_BZIMAGE=1
 
 LOGF=$BUILD/ukl-build.log
+STARTED=$BUILD/.ukl-make-started # what make writes from now on is newer
+touch "$STARTED"
 log "make bzImage (log: $LOGF)"
 make -C "$BUILD" "${KERNEL_MAKE_ARGS[@]}" -j"$(nproc)" bzImage >"$LOGF" 2>&1 &
 MAKE_PID=$!
 trap 'kill "$MAKE_PID" 2>/dev/null || true' EXIT
-# Thinned progress: every 10 s, the last make step (e.g. "  CC  kernel/fork.o").
-# Poll each second so a no-op make returns at once; print at most every 10 s.
+# Thinned progress: every 10 s, how far (Kbuild's saved-command files
+# written since make started: one per compiled or linked target), against the
+# count a full build of this config leaves when the tree was unpacked afresh,
+# and the last make step (e.g. "  CC  kernel/fork.o"). Poll each second so a
+# no-op make returns at once.
+FULL_BUILD_STEPS=1443 # find TREE -name '.*.cmd' | wc -l after a full build (Dec 2026)
 last="" ticks=0
 while kill -0 "$MAKE_PID" 2>/dev/null; do
     sleep 1
     ((++ticks % 10 == 0)) || continue
-    cur=$(tail -n 1 "$LOGF" 2>/dev/null | cut -c1-100 || true)
-    if [[ -n $cur && $cur != "$last" ]]; then
-        log "[$(($(date +%s) - START)) s] $cur"
-        last=$cur
+    cur=$(tail -n 1 "$LOGF" 2>/dev/null | sed 's/^ *//; s/  */ /g' | cut -c1-80 || true)
+    [[ -n $cur && $cur != "$last" ]] || continue
+    steps=$(find "$BUILD" -name '.*.cmd' -newer "$STARTED" 2>/dev/null | wc -l)
+    if ((HAD_BZIMAGE == 0 && SEEDED == 0)); then
+        how_far="$steps of about $FULL_BUILD_STEPS steps ($((steps >= FULL_BUILD_STEPS ? 99 : steps * 100 / FULL_BUILD_STEPS))%)"
+    else
+        how_far="$steps steps (only what changed)"
     fi
+    log "[$(($(date +%s) - START)) s] $how_far, $cur"
+    last=$cur
 done
+rm -f "$STARTED"
 if wait "$MAKE_PID"; then rc=0; else rc=$?; fi
 trap - EXIT
 if ((rc != 0)); then
