@@ -29,7 +29,7 @@ import Testing
     /// application the kernel's flag so the module linker accepts the pair.
     @Test func wcharSizeIsReconciled() throws {
         let app = try Fixtures.bitcode("kernel_calls.c", flags: Fixtures.appFlags.filter { $0 != "-fshort-wchar" })
-        let prepared = try #require(try LTO.prepareApps([app], context: Context(), contract: try Contract.load()))
+        let prepared = try LTO.prepareApps([app], context: Context(), contract: try Contract.load())
         #expect(prepared.flag("wchar_size") == 2)
     }
 
@@ -51,7 +51,7 @@ import Testing
         let source =
             "int f(void) { return 1; }\nint memory_total(void) __attribute__((alias(\"f\")));\nint main(void) { return memory_total(); }\n"
         let app = try Fixtures.bitcode("alias.c", source: source)
-        let prepared = try #require(try LTO.prepareApps([app], context: Context(), contract: try Contract.load()))
+        let prepared = try LTO.prepareApps([app], context: Context(), contract: try Contract.load())
         #expect(prepared.text.contains("@ukl_app.memory_total = internal alias"), "\(prepared.text)")
     }
 
@@ -131,8 +131,7 @@ import Testing
     @Test func appSymbolsLeaveTheKernelNamespace() throws {
         let context = Context()
         let contract = try Contract.load()
-        let app = try #require(
-            try LTO.prepareApps([try Fixtures.bitcode("kernel_calls.c")], context: context, contract: contract))
+        let app = try LTO.prepareApps([try Fixtures.bitcode("kernel_calls.c")], context: context, contract: contract)
         let text = app.text
         #expect(text.contains("define dso_local i32 @ukl_app_main()"))
         #expect(!text.contains("@main("))

@@ -6,16 +6,16 @@ import Testing
 @Suite struct ApplyTests {
     func rewritten(
         _ level: Level, fixture: String = "raw_syscalls.c", source: String? = nil
-    ) throws -> (text: String, report: RewriteReport, module: Module) {
+    ) throws -> (text: String, report: RewriteReport) {
         let module = try Module.load(try Fixtures.bitcode(fixture, source: source))
         let rewriter = try Rewriter.load()
         let report = try rewriter.rewrite(module, level: level)
         #expect(rewriter.sites(in: module).isEmpty, "a syscall site survived \(level)")
-        return (module.text, report, module)
+        return (module.text, report)
     }
 
     @Test func baseCallsTheEntryKeepingTheRegisterConvention() throws {
-        let (text, report, _) = try rewritten(.base)
+        let (text, report) = try rewritten(.base)
         #expect(report.sites.count == 6)
         #expect(report.sites.allSatisfy { $0.how == .entry && $0.callee == "ukl_entry_SYSCALL_64" })
         #expect(!text.contains("\"syscall\""))
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func bypassCallsPerSyscallEntriesWithTheCConvention() throws {
-        let (text, report, _) = try rewritten(.bypass)
+        let (text, report) = try rewritten(.bypass)
         #expect(text.contains("call i64 @ukl_bypass_write(i64 1, i64 ptrtoint (ptr @.str to i64), i64 3)"))
         #expect(text.contains("call i64 @ukl_bypass_getppid()"))
         #expect(text.contains("declare i64 @ukl_bypass_write(i64, i64, i64)"))
@@ -50,14 +50,14 @@ import Testing
     }
 
     @Test func nssUsesItsOwnEntries() throws {
-        let (text, _, _) = try rewritten(.nss)
+        let (text, _) = try rewritten(.nss)
         #expect(text.contains("call i64 @ukl_nss_getppid()"))
         #expect(text.contains(#/@ukl_nss_dispatch\(i64 %[\w.]+, /#))
         #expect(!text.contains("ukl_bypass_"))
     }
 
     @Test func shortcutSendsSocketCallsToTheTCPEntries() throws {
-        let (text, report, _) = try rewritten(.shortcut)
+        let (text, report) = try rewritten(.shortcut)
         #expect(text.contains("call i64 @ukl_tcp_write(i64 1, i64 ptrtoint (ptr @.str to i64), i64 3)"))
         #expect(text.contains("call i64 @ukl_nss_getppid()"))
         #expect(report.counts[.shortcut] == 2)
@@ -71,7 +71,7 @@ import Testing
             long recv_from(void) { return sys6(45, 8, 0x2000, 34, 64, 0, 0); }
             long rd(void) { return sys6(0, 9, 0x3000, 35, 0, 0, 0); }
             """
-        let (socketText, _, _) = try rewritten(.shortcut, fixture: "sockets.c", source: source)
+        let (socketText, _) = try rewritten(.shortcut, fixture: "sockets.c", source: source)
         // Arguments keep their registers' order: di, si, dx, r10, r8, r9.
         #expect(socketText.contains("call i64 @ukl_tcp_sendto(i64 7, i64 4096, i64 33, i64 0, i64 0, i64 0)"))
         #expect(socketText.contains("call i64 @ukl_tcp_recvfrom(i64 8, i64 8192, i64 34, i64 64, i64 0, i64 0)"))
@@ -90,7 +90,7 @@ import Testing
             long pid(void) { return ukl_syscall0(SYS_getpid); }
             """
         for level in [Level.bypass, .nss, .shortcut] {
-            let (text, report, _) = try rewritten(level, fixture: "frame.c", source: source)
+            let (text, report) = try rewritten(level, fixture: "frame.c", source: source)
             let byCallee = Dictionary(grouping: report.sites, by: \.site.number)
             #expect(byCallee[231]?.first?.how == .entry)
             #expect(byCallee[231]?.first?.note == "kept the entry: exit_group needs the full syscall frame")
@@ -121,9 +121,9 @@ import Testing
         let source = """
             long pid(void) { long r; __asm__ volatile("movl $39, %%eax\\n\\tsyscall" : "=a"(r) : : "rcx", "r11", "memory"); return r; }
             """
-        let (baseText, _, _) = try rewritten(.base, fixture: "twostep.c", source: source)
+        let (baseText, _) = try rewritten(.base, fixture: "twostep.c", source: source)
         #expect(baseText.contains(#""movl $$39, %eax\0A\09movq $$ukl_entry_SYSCALL_64, %rcx\0A\09call *%rcx""#))
-        let (_, report, _) = try rewritten(.bypass, fixture: "twostep.c", source: source)
+        let (_, report) = try rewritten(.bypass, fixture: "twostep.c", source: source)
         #expect(report.sites.count == 1)
         #expect(report.sites[0].how == .entry)
         #expect(report.sites[0].note == "kept the entry: the asm does more than 'syscall'")

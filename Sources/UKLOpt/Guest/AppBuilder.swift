@@ -21,7 +21,7 @@ public enum AppBuilder {
     {
         if spec.hasSuffix(".bc") || spec.hasSuffix(".ll") {
             let module = try Module.load(spec)
-            guard let start = LLVMGetNamedFunction(module.handle, "ukl_start"), !start.isDeclaration else {
+            guard let start = module.function(named: "ukl_start"), !start.isDeclaration else {
                 throw UKLError.input(
                     file: spec,
                     reason: "not an application linked by 'ukl-opt cc' (no ukl_start); "

@@ -220,16 +220,16 @@ public enum ImageBuilder {
                 let report = try Rewriter.load().rewrite(module, level: level)
                 stage.sitesRewritten = report.sites.count
                 stage.sitesByOrigin = Dictionary(grouping: report.sites, by: \.site.origin).mapValues(\.count)
-                let rewritten = work.appendingPathComponent("app.\(level.rawValue).bc").path
-                try module.write(to: rewritten)
                 let object = work.appendingPathComponent("vmlinux.o").path
+                // The rewritten module goes on to LTO in memory.
                 let lto = try LTO.run(
                     .init(
-                        kernel: kernel, apps: [rewritten], output: object,
+                        kernel: kernel, apps: [bitcode], output: object,
                         pipeline: try LTO.pipeline(named: "lto"),
                         progress: { progress("\(level.rawValue): lto: \($0)") },
                         // Not progress: shown under --quiet too, and before a failure.
-                        warning: { Warnings.standardError("\(level.rawValue): lto: \($0)") }))
+                        warning: { Warnings.standardError("\(level.rawValue): lto: \($0)") }),
+                    app: module)
                 stage.inlined = lto.inlined
                 try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
                 try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))

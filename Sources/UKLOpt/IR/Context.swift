@@ -49,12 +49,13 @@ final class Context {
     }
 
     /// Whether `function` carries the enum attribute `name` (e.g. `noredzone`).
-    func hasFunctionAttribute(_ function: LLVMValueRef, _ name: String) -> Bool {
-        LLVMGetEnumAttributeAtIndex(function, functionAttributeIndex, attributeKind(name)) != nil
+    func hasFunctionAttribute(_ function: Function, _ name: String) -> Bool {
+        LLVMGetEnumAttributeAtIndex(function.ref, functionAttributeIndex, attributeKind(name)) != nil
     }
 
-    func addFunctionAttribute(_ function: LLVMValueRef, _ name: String) {
-        LLVMAddAttributeAtIndex(function, functionAttributeIndex, LLVMCreateEnumAttribute(ref, attributeKind(name), 0))
+    func addFunctionAttribute(_ function: Function, _ name: String) {
+        LLVMAddAttributeAtIndex(
+            function.ref, functionAttributeIndex, LLVMCreateEnumAttribute(ref, attributeKind(name), 0))
     }
 }
 

@@ -1,31 +1,25 @@
 internal import CLLVMBridge
 import Foundation
 
-/// Owns one LLVM module (and keeps its context alive). Linking a module into
-/// another consumes it: after `link(into:)` this object no longer owns anything.
-public final class Module {
+/// Owns one LLVM module, and keeps its context alive. Not copyable: one
+/// owner at a time, and linking a module into another consumes it (`Linker`),
+/// so a module linked away cannot be used by mistake.
+public struct Module: ~Copyable {
+    private let owned: OwnedModule
     let context: Context
-    private(set) var ref: LLVMModuleRef?
     /// Where it was read from, for messages.
     public let origin: String
 
     init(context: Context, ref: LLVMModuleRef, origin: String) {
+        owned = OwnedModule(ref: ref, context: context)
         self.context = context
-        self.ref = ref
         self.origin = origin
     }
 
-    deinit {
-        if let ref { LLVMDisposeModule(ref) }
-    }
+    var handle: LLVMModuleRef { owned.ref }
 
-    /// Gives up ownership (the module now belongs to a linker).
-    func release() { ref = nil }
-
-    var handle: LLVMModuleRef {
-        guard let ref else { preconditionFailure("module \(origin) used after it was linked away") }
-        return ref
-    }
+    /// Gives up ownership of the C module (to a linker, which frees it).
+    consuming func release() -> LLVMModuleRef { owned.release() }
 
     /// Reads LLVM bitcode or textual IR. Bad input (missing file, not IR, IR
     /// from another LLVM version, malformed) is one `UKLError.input` line.
@@ -146,20 +140,34 @@ public final class Module {
         return ukl_module_flag_int(handle, key, &value) != 0 ? value : nil
     }
 
-    /// Links `self` into `destination`; `self` is consumed either way.
-    func link(into destination: Module) throws {
-        let linker = Linker(destination)
-        try linker.link(self)
+    /// Functions (declarations too), in module order.
+    var functions: [Function] {
+        chain(LLVMGetFirstFunction(handle), LLVMGetNextFunction).map { Function(ref: $0) }
     }
 
-    /// Functions (declarations too), in module order.
-    var functions: [LLVMValueRef] { chain(LLVMGetFirstFunction(handle), LLVMGetNextFunction) }
-
     /// Global variables, in module order.
-    var globals: [LLVMValueRef] { chain(LLVMGetFirstGlobal(handle), LLVMGetNextGlobal) }
+    var variables: [GlobalValue] {
+        chain(LLVMGetFirstGlobal(handle), LLVMGetNextGlobal).map { GlobalValue(ref: $0) }
+    }
 
     /// Aliases, in module order.
-    var aliases: [LLVMValueRef] { chain(LLVMGetFirstGlobalAlias(handle), LLVMGetNextGlobalAlias) }
+    var aliases: [GlobalValue] {
+        chain(LLVMGetFirstGlobalAlias(handle), LLVMGetNextGlobalAlias).map { GlobalValue(ref: $0) }
+    }
+
+    /// Functions, variables and aliases, in that order.
+    var globalValues: [GlobalValue] { functions.map(\.asGlobal) + variables + aliases }
+
+    /// The function named `name`, declared or defined.
+    func function(named name: String) -> Function? { Function(LLVMGetNamedFunction(handle, name)) }
+
+    /// Whether a global variable named `name` exists.
+    func hasVariable(named name: String) -> Bool { LLVMGetNamedGlobal(handle, name) != nil }
+
+    /// A copy in the same context (code generation changes the IR it runs on).
+    func clone() -> Module {
+        Module(context: context, ref: LLVMCloneModule(handle), origin: origin)
+    }
 
     /// The source file the module was compiled from, as clang recorded it.
     var sourceFileName: String {
@@ -193,38 +201,62 @@ func readInput(_ path: String) throws -> Data {
     return data
 }
 
-/// Links many modules into one destination with a single module linker.
-final class Linker {
-    private let ref: ukl_linker_ref
-    private let destination: Module
+/// Links modules into one: the linker owns the destination while it works
+/// and hands it back with `finish()`.
+struct Linker: ~Copyable {
+    private let linker: OwnedLinker
+    private var destination: Module
 
-    init(_ destination: Module) {
+    init(_ destination: consuming Module) {
+        linker = OwnedLinker(destination: destination.handle)
         self.destination = destination
-        ref = ukl_linker_create(destination.handle)
     }
-
-    deinit { ukl_linker_dispose(ref) }
 
     /// Links `source` in; `source` is consumed either way.
-    func link(_ source: Module) throws {
-        let handle = source.handle
-        source.release()
-        if ukl_linker_link(ref, handle) != 0 {
+    mutating func link(_ source: consuming Module) throws {
+        // LLVM links only modules of one context; two would corrupt both.
+        guard source.context === destination.context else {
+            throw UKLError.tool("\(source.origin) and \(destination.origin) were read into different LLVM contexts")
+        }
+        let origin = source.origin
+        if ukl_linker_link(linker.ref, source.release()) != 0 {
             let errors = destination.context.takeErrors()
-            throw UKLError.input(file: source.origin, reason: "cannot link: \(errors.first ?? "linker error")")
+            throw UKLError.input(file: origin, reason: "cannot link: \(errors.first ?? "linker error")")
         }
     }
+
+    /// The destination, with everything linked into it.
+    consuming func finish() -> Module { destination }
 }
 
-/// Walks one of LLVM's intrusive lists.
-func chain(_ first: LLVMValueRef?, _ next: (LLVMValueRef) -> LLVMValueRef?) -> [LLVMValueRef] {
-    var result: [LLVMValueRef] = []
-    var current = first
-    while let value = current {
-        result.append(value)
-        current = next(value)
+private struct OwnedLinker: ~Copyable {
+    let ref: ukl_linker_ref
+    init(destination: LLVMModuleRef) { ref = ukl_linker_create(destination) }
+    deinit { ukl_linker_dispose(ref) }
+}
+
+/// The C module and the context it lives in: disposed in that order (a
+/// context frees its modules itself when it goes first).
+private struct OwnedModule: ~Copyable {
+    let ref: LLVMModuleRef
+    private let context: Unmanaged<Context>
+
+    init(ref: LLVMModuleRef, context: Context) {
+        self.ref = ref
+        self.context = Unmanaged.passRetained(context)
     }
-    return result
+
+    deinit {
+        LLVMDisposeModule(ref)
+        context.release()
+    }
+
+    consuming func release() -> LLVMModuleRef {
+        let ref = self.ref
+        context.release()
+        discard self
+        return ref
+    }
 }
 
 /// What a file holds, by its first bytes.
@@ -242,40 +274,5 @@ enum IRFormat {
         } else {
             self = .other
         }
-    }
-}
-
-/// Small helpers over instructions and values.
-extension LLVMValueRef {
-    var name: String {
-        var length = 0
-        guard let chars = LLVMGetValueName2(self, &length) else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
-    }
-
-    var isDeclaration: Bool { LLVMIsDeclaration(self) != 0 }
-
-    /// Instructions of a function body, in order.
-    var instructions: [LLVMValueRef] {
-        var result: [LLVMValueRef] = []
-        var block = LLVMGetFirstBasicBlock(self)
-        while let currentBlock = block {
-            var instruction = LLVMGetFirstInstruction(currentBlock)
-            while let current = instruction {
-                result.append(current)
-                instruction = LLVMGetNextInstruction(current)
-            }
-            block = LLVMGetNextBasicBlock(currentBlock)
-        }
-        return result
-    }
-
-    var isCall: Bool {
-        let opcode = LLVMGetInstructionOpcode(self)
-        return opcode == LLVMCall || opcode == LLVMInvoke || opcode == LLVMCallBr
-    }
-
-    var callArguments: [LLVMValueRef] {
-        (0..<LLVMGetNumArgOperands(self)).map { LLVMGetOperand(self, $0)! }
     }
 }

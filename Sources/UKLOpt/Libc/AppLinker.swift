@@ -42,7 +42,7 @@ public struct AppLinker {
 
     func linkModule(_ inputs: [String]) throws -> Module {
         let context = Context()
-        var whole: [(module: Module, symbols: ObjectSymbols)] = []
+        var objects: [(data: Data, name: String)] = []
         var members: [(member: ArchiveMember, symbols: ObjectSymbols, origin: Origin)] = []
 
         for input in inputs {
@@ -61,69 +61,77 @@ public struct AppLinker {
             if IRFormat(data) == .other {
                 throw UKLError.input(file: input, reason: "not LLVM bitcode: compile it with 'ukl-opt cc -c'")
             }
-            whole.append(try loaded(data, name: input, origin: .app, context: context))
+            objects.append((data, input))
         }
-        guard !whole.isEmpty else {
+        guard let first = objects.first else {
             throw UKLError.input(file: inputs.first ?? "ukl-opt cc", reason: "no object files to link")
         }
 
+        // Every object is linked whole, in command-line order, then the
+        // runtime: what each defines and references decides which archive
+        // members join, and so does what code generation will call by name:
+        // an llvm.floor.f64 in the IR is a call of floor() once compiled,
+        // though no symbol table lists it (ld.lld's LTO pulls such members too).
+        var symbols: [ObjectSymbols] = []
+        var needed = Set<String>()
+        func loadObject(_ data: Data, name: String, origin: Origin) throws -> Module {
+            let module = try Module.load(data, name: name, context: context)
+            tagSites(module, origin: origin)
+            // Bitcode has its symbol table already; text IR is written out once for one.
+            symbols.append(try ObjectSymbols(IRFormat(data) == .bitcode ? data : module.bitcode, name: name))
+            needed.formUnion(libcallsNeeded(by: module))
+            return module
+        }
+        var linker = Linker(try loadObject(first.data, name: first.name, origin: .app))
+        for object in objects.dropFirst() {
+            try linker.link(try loadObject(object.data, name: object.name, origin: .app))
+        }
         let work = try Scratch.directory("cc-link")
         defer { try? FileManager.default.removeItem(at: work) }
         for runtime in try compileRuntime(in: work) {
-            whole.append(
-                try loaded(
-                    try Data(contentsOf: URL(fileURLWithPath: runtime)), name: runtime, origin: .runtime,
-                    context: context))
+            let data = try Data(contentsOf: URL(fileURLWithPath: runtime))
+            try linker.link(try loadObject(data, name: runtime, origin: .runtime))
         }
 
         for member in try Archive.members(of: musl.archive) {
             members.append((member, try ObjectSymbols(member.contents, name: "libc.a(\(member.name))"), .libc))
         }
-        // Archive semantics, plus what code generation will call by name: an
-        // llvm.floor.f64 in the IR is a call of floor() once compiled, though
-        // no symbol table lists it (ld.lld's LTO pulls such members too).
-        var needed = Set(whole.flatMap { libcallsNeeded(by: $0.module) })
-        var loaded: [Int: Module] = [:]
+        // Archive semantics, to a fixed point: a chosen member's libcalls may
+        // choose more. A member's declarations are read without its bodies.
+        let scanContext = Context()
+        var chosen = Set<Int>()
         while true {
-            let roots = whole.map { ("", $0.symbols) } + [("", ObjectSymbols(references: needed))]
-            let chosen = selectMembers(whole: roots, libraries: members.map { ($0.member.name, $0.symbols) })
-            for index in chosen where loaded[index] == nil {
-                let (member, _, origin) = members[index]
-                let module = try Module.load(member.contents, name: member.name, context: context)
-                var kind = origin
-                if origin == .libc && musl.asmEquivalents.contains(module.sourceFileName) { kind = .libcAsm }
-                tagSites(module, origin: kind)
-                loaded[index] = module
+            let roots = symbols.map { ("", $0) } + [("", ObjectSymbols(references: needed))]
+            let more = selectMembers(whole: roots, libraries: members.map { ($0.member.name, $0.symbols) })
+                .filter { !chosen.contains($0) }
+            if more.isEmpty { break }
+            for index in more {
+                chosen.insert(index)
+                let member = members[index].member
+                let declarations = try Module.load(
+                    member.contents, name: member.name, context: scanContext, lazily: true)
+                needed.formUnion(libcallsNeeded(by: declarations))
             }
-            let more = needed.union(loaded.values.flatMap { libcallsNeeded(by: $0) })
-            if more == needed { break }
-            needed = more
+        }
+        // Members in archive order, as a linker places them.
+        for index in chosen.sorted() {
+            let (member, _, origin) = members[index]
+            let module = try Module.load(member.contents, name: member.name, context: context)
+            var kind = origin
+            if origin == .libc && musl.asmEquivalents.contains(module.sourceFileName) { kind = .libcAsm }
+            tagSites(module, origin: kind)
+            try linker.link(module)
         }
 
-        let destination = whole[0].module
-        let linker = Linker(destination)
-        for (module, _) in whole.dropFirst() { try linker.link(module) }
-        for index in loaded.keys.sorted() { try linker.link(loaded[index]!) }
+        let destination = linker.finish()
         try destination.verify(asInput: true)
-        guard let main = LLVMGetNamedFunction(destination.handle, "main"), !main.isDeclaration else {
+        guard let main = destination.function(named: "main"), !main.isDeclaration else {
             throw UKLError.input(file: inputs[0], reason: "no 'main' function in the linked program")
         }
         try checkUndefined(destination, inputs: inputs)
         internalize(destination)
         try optimize(destination)
         return destination
-    }
-
-    private func loaded(
-        _ data: Data, name: String, origin: Origin, context: Context
-    ) throws
-        -> (module: Module, symbols: ObjectSymbols)
-    {
-        let module = try Module.load(data, name: name, context: context)
-        tagSites(module, origin: origin)
-        // Bitcode has its symbol table already; text IR is written out once for one.
-        let bitcode = IRFormat(data) == .bitcode ? data : module.bitcode
-        return (module, try ObjectSymbols(bitcode, name: name))
     }
 
     /// The runtime's sources (apps/runtime/*.c), compiled to bitcode.
@@ -141,18 +149,16 @@ public struct AppLinker {
     }
 
     /// Marks every inline-asm syscall of `module` with its origin.
-    private func tagSites(_ module: Module, origin: Origin) {
+    private func tagSites(_ module: borrowing Module, origin: Origin) {
         guard origin != .app else { return }
         let context = module.context.ref
         let kind = LLVMGetMDKindIDInContext(context, Self.originKind, UInt32(Self.originKind.utf8.count))
         var text = LLVMMDStringInContext2(context, origin.rawValue, origin.rawValue.utf8.count)
         let node = LLVMMetadataAsValue(context, LLVMMDNodeInContext2(context, &text, 1))
         for function in module.functions where !function.isDeclaration {
-            for call in function.instructions where call.isCall {
-                guard let callee = LLVMGetCalledValue(call), LLVMIsAInlineAsm(callee) != nil else { continue }
-                var length = 0
-                if asmExecutesSyscall(String(cString: LLVMGetInlineAsmAsmString(callee, &length))) {
-                    LLVMSetMetadata(call, kind, node)
+            for call in function.instructions {
+                if let asm = call.inlineAsm, asmExecutesSyscall(asm.text) {
+                    LLVMSetMetadata(call.ref, kind, node)
                 }
             }
         }
@@ -160,9 +166,9 @@ public struct AppLinker {
 
     /// The functions code generation will call for the intrinsics `module`
     /// uses: llvm.floor.f64 is floor, llvm.floor.f32 floorf, llvm.memcpy memcpy.
-    private func libcallsNeeded(by module: Module) -> Set<String> {
+    private func libcallsNeeded(by module: borrowing Module) -> Set<String> {
         var names = Set<String>()
-        for function in module.functions where function.isDeclaration && LLVMGetIntrinsicID(function) != 0 {
+        for function in module.functions where function.isDeclaration && function.isIntrinsic {
             let parts = function.name.dropFirst("llvm.".count).split(separator: ".")
             guard let base = parts.first else { continue }
             let suffix = ["f32": "f", "f80": "l"][String(parts.last ?? "")] ?? ""
@@ -173,18 +179,16 @@ public struct AppLinker {
 
     /// What a static link would report as undefined references. Labels that
     /// inline asm defines as global count as defined, as the assembler will.
-    private func checkUndefined(_ module: Module, inputs: [String]) throws {
+    private func checkUndefined(_ module: borrowing Module, inputs: [String]) throws {
         var asmLabels = Set<String>()
         for function in module.functions where !function.isDeclaration {
-            for call in function.instructions where call.isCall {
-                guard let callee = LLVMGetCalledValue(call), LLVMIsAInlineAsm(callee) != nil else { continue }
-                var length = 0
-                asmLabels.formUnion(asmGlobalLabels(String(cString: LLVMGetInlineAsmAsmString(callee, &length))))
+            for call in function.instructions {
+                if let asm = call.inlineAsm { asmLabels.formUnion(asmGlobalLabels(asm.text)) }
             }
         }
-        let undefined = (module.functions + module.globals).filter {
-            $0.isDeclaration && LLVMGetIntrinsicID($0) == 0 && !$0.name.hasPrefix("llvm.")
-                && LLVMGetLinkage($0) != LLVMExternalWeakLinkage && LLVMGetFirstUse($0) != nil
+        let undefined = (module.functions.map(\.asGlobal) + module.variables).filter {
+            $0.isDeclaration && !(Function($0.ref)?.isIntrinsic ?? false) && !$0.name.hasPrefix("llvm.")
+                && LLVMGetLinkage($0.ref) != LLVMExternalWeakLinkage && LLVMGetFirstUse($0.ref) != nil
                 && !asmLabels.contains($0.name)
         }.map(\.name)
         if !undefined.isEmpty {
@@ -198,20 +202,19 @@ public struct AppLinker {
 
     /// Every definition but the entry points and the functions code generation
     /// may call by name (memcpy, floor, ...) becomes internal.
-    private func internalize(_ module: Module) {
-        for global in module.functions + module.globals + module.aliases where !global.isDeclaration {
+    private func internalize(_ module: borrowing Module) {
+        for global in module.globalValues where !global.isDeclaration {
             let name = global.name
             if name.isEmpty || name.hasPrefix("llvm.") || Self.entryPoints.contains(name)
                 || AppABI.libcalls.contains(name)
             {
                 continue
             }
-            LLVMSetLinkage(global, LLVMInternalLinkage)
-            LLVMSetVisibility(global, LLVMDefaultVisibility)
+            global.setLinkage(LLVMInternalLinkage, visibility: LLVMDefaultVisibility)
         }
     }
 
-    private func optimize(_ module: Module) throws {
+    private func optimize(_ module: borrowing Module) throws {
         let machine = try TargetMachine(triple: module.triple)
         let options = LLVMCreatePassBuilderOptions()
         defer { LLVMDisposePassBuilderOptions(options) }

@@ -79,7 +79,7 @@ enum AppABI {
     }
 
     /// Throws the first violation, naming the file and the option to add.
-    static func check(_ module: Module) throws {
+    static func check(_ module: borrowing Module) throws {
         for rule in flags {
             let actual = module.flag(rule.key)
             if actual != rule.value {
@@ -95,16 +95,16 @@ enum AppABI {
         // In ring 0 an interrupt pushes its frame on the current stack, so no
         // application function may keep data below the stack pointer.
         for function in module.functions where !function.isDeclaration {
-            try requireNoRedZone(function, in: module)
+            try requireNoRedZone(function, context: module.context, origin: module.origin)
         }
     }
 
     /// A function that may keep live data below the stack pointer cannot run
     /// where something else pushes there (interrupts in ring 0, an asm `call`).
-    static func requireNoRedZone(_ function: LLVMValueRef, in module: Module) throws {
-        if !module.context.hasFunctionAttribute(function, "noredzone") {
+    static func requireNoRedZone(_ function: Function, context: Context, origin: String) throws {
+        if !context.hasFunctionAttribute(function, "noredzone") {
             throw UKLError.input(
-                file: module.origin,
+                file: origin,
                 reason: "function '\(function.name)' may use the red zone; compile with -mno-red-zone")
         }
     }
@@ -115,7 +115,7 @@ enum AppABI {
     }
 
     /// Gives `module` the kernel's value of every reconciled flag.
-    static func reconcileFlags(_ module: Module) {
+    static func reconcileFlags(_ module: borrowing Module) {
         for (key, value) in reconciledFlags where module.flag(key) != nil {
             module.setFlag(key, value)
         }

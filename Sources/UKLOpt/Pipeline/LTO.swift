@@ -70,14 +70,29 @@ public struct LTO {
             .joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 
+    /// Reads the applications `options.apps` names, links them, and runs.
     public static func run(_ options: Options) throws -> Report {
-        _ = Targets.x86
-        var clock = Clock()
-        let contract = try Contract.load()
         let context = Context()
         // As ld.lld's LTO does: local value names cost time and memory, and
         // nothing downstream reads them.
         LLVMContextSetDiscardValueNames(context.ref, 1)
+        guard !options.apps.isEmpty else { return try run(options, app: nil, context: context) }
+        return try run(options, app: try loadApps(options.apps, context: context), context: context)
+    }
+
+    /// Runs with `app`, an application already in memory (`options.apps`
+    /// names where it came from): what ImageBuilder rewrote is passed on as
+    /// it is, not written out and read back.
+    static func run(_ options: Options, app: consuming Module) throws -> Report {
+        let context = app.context
+        LLVMContextSetDiscardValueNames(context.ref, 1)
+        return try run(options, app: Optional(app), context: context)
+    }
+
+    private static func run(_ options: Options, app: consuming Module?, context: Context) throws -> Report {
+        _ = Targets.x86
+        var clock = Clock()
+        let contract = try Contract.load()
         var warnings: [String] = []
         func passOnWarnings() {
             for warning in context.takeWarnings() {
@@ -88,19 +103,28 @@ public struct LTO {
         defer { passOnWarnings() }
 
         // Applications first: a bad one is reported before any kernel work.
-        let app = try prepareApps(options.apps, context: context, contract: contract)
-        let appCalls = app.map { kernelCalls(in: $0, contract: contract) } ?? [:]
+        var prepared: Module?
+        var appCalls: [String: Int] = [:]
+        var appSymbols: (name: String, symbols: ObjectSymbols)?
+        if let app = consume app {
+            let name = options.apps.first ?? app.origin
+            let ready = try prepare(app, named: name, contract: contract)
+            appCalls = kernelCalls(in: ready, contract: contract)
+            appSymbols = (ready.origin, try ObjectSymbols(ready.bitcode, name: ready.origin))
+            prepared = consume ready
+        }
+        let hasApp = appSymbols != nil
         clock.lap("apps")
 
         let tree = try KernelTree(options.kernel)
         options.progress(
             "reading \(tree.wholeArchives.joined(separator: " ")) and \(tree.libraries.joined(separator: " "))")
-        let inputs = try KernelInputs(tree: tree, app: app)
+        let inputs = try KernelInputs(tree: tree, app: appSymbols)
         clock.lap("read")
 
-        options.progress("linking \(inputs.bitcode.count) bitcode modules\(app == nil ? "" : " and the application")")
-        let combined = try link(inputs.bitcode, app: app, context: context)
-        if app != nil {
+        options.progress("linking \(inputs.bitcode.count) bitcode modules\(hasApp ? " and the application" : "")")
+        let combined = try link(inputs.bitcode, app: prepared, context: context)
+        if hasApp {
             exposeLibcalls(in: combined, kernelObjectSymbols: inputs.objectSymbols, contract: contract)
             try requireContractSymbols(
                 in: combined, kernelObjectSymbols: inputs.objectSymbols, contract: contract, kernel: options.kernel)
@@ -126,7 +150,7 @@ public struct LTO {
         try machine.emit(combined, to: object)
         clock.lap("codegen")
         passOnWarnings()
-        if app != nil {
+        if hasApp {
             // The application's final code, as it goes into the image.
             try refuseUserEntries(inObject: object, named: options.apps[0], contract: contract)
         }
@@ -168,7 +192,7 @@ public struct LTO {
     /// (one built without the UKL patches, or with an older series), naming
     /// the symbol and the level that needs it, before minutes of optimizing.
     static func requireContractSymbols(
-        in combined: Module, kernelObjectSymbols: Set<String>, contract: Contract, kernel: String
+        in combined: borrowing Module, kernelObjectSymbols: Set<String>, contract: Contract, kernel: String
     ) throws {
         let missing = combined.functions.filter(\.isDeclaration).map(\.name).filter {
             contract.level(calling: $0) != nil && !kernelObjectSymbols.contains($0)
@@ -181,16 +205,24 @@ public struct LTO {
                 + ": not built with the UKL patches (scripts/kernel-build.sh builds one)")
     }
 
-    /// Links the applications together, checks their ABI, and hides their
-    /// symbols from the kernel's namespace: the entry point gets the contract's
-    /// name, everything else becomes internal with the app prefix.
-    static func prepareApps(_ paths: [String], context: Context, contract: Contract) throws -> Module? {
-        guard let first = paths.first else { return nil }
-        let app = try Module.load(first, context: context)
-        let linker = Linker(app)
+    /// Reads the applications and links them into one module.
+    static func loadApps(_ paths: [String], context: Context) throws -> Module {
+        var linker = Linker(try Module.load(paths[0], context: context))
         for path in paths.dropFirst() {
             try linker.link(try Module.load(path, context: context))
         }
+        return linker.finish()
+    }
+
+    /// The applications `paths`, linked and prepared.
+    static func prepareApps(_ paths: [String], context: Context, contract: Contract) throws -> Module {
+        try prepare(try loadApps(paths, context: context), named: paths[0], contract: contract)
+    }
+
+    /// Checks the application's ABI, and hides its symbols from the kernel's
+    /// namespace: the entry point gets the contract's name, everything else
+    /// becomes internal with the app prefix.
+    static func prepare(_ app: consuming Module, named first: String, contract: Contract) throws -> Module {
         try app.verify(asInput: true)
         try AppABI.check(app)
         let finder = SiteFinder(table: try SyscallTable.load(), wrappers: contract.wrappers)
@@ -202,28 +234,29 @@ public struct LTO {
                     + "a syscall instruction in ring 0 corrupts GS: run 'ukl-opt apply --level LEVEL' first")
         }
         try refuseUserEntries(in: app, named: first)
-        guard
-            let entry = contract.appEntries.lazy
-                .compactMap({ LLVMGetNamedFunction(app.handle, $0) }).first(where: { !$0.isDeclaration })
-        else {
+        var defined: Function?
+        for name in contract.appEntries where defined == nil {
+            if let function = app.function(named: name), !function.isDeclaration { defined = function }
+        }
+        guard let entry = defined else {
             throw UKLError.input(
                 file: first, reason: "no '\(contract.appEntries.last!)' function: the kernel has nothing to start")
         }
         matchKernelNullPointerSemantics(app)
-        for global in app.functions + app.globals + app.aliases where !global.isDeclaration {
+        for global in app.globalValues where !global.isDeclaration {
             let name = global.name
             if name.hasPrefix("llvm.") || name.isEmpty { continue }
-            if global == entry {
-                LLVMSetValueName2(global, contract.appEntrySymbol, contract.appEntrySymbol.utf8.count)
+            if global == entry.asGlobal {
+                global.rename(contract.appEntrySymbol)
                 continue
             }
             // A libcall stays linkable (the module linker drops unreferenced
             // internals) until exposeLibcalls decides whose definition serves.
-            let libcall = AppABI.libcalls.contains(name) && LLVMIsAFunction(global) != nil
-            LLVMSetLinkage(global, libcall ? LLVMExternalLinkage : LLVMInternalLinkage)
-            LLVMSetVisibility(global, libcall ? LLVMHiddenVisibility : LLVMDefaultVisibility)
-            let prefixed = contract.appPrefix + name
-            LLVMSetValueName2(global, prefixed, prefixed.utf8.count)
+            let libcall = AppABI.libcalls.contains(name) && global.isFunction
+            global.setLinkage(
+                libcall ? LLVMExternalLinkage : LLVMInternalLinkage,
+                visibility: libcall ? LLVMHiddenVisibility : LLVMDefaultVisibility)
+            global.rename(contract.appPrefix + name)
         }
         AppABI.reconcileFlags(app)
         try app.verify()
@@ -232,13 +265,12 @@ public struct LTO {
 
     /// Refuses an application whose machine code still enters the kernel from
     /// user mode, whatever its IR looks like (module asm, `.byte`, labels).
-    static func refuseUserEntries(in app: Module, named name: String) throws {
+    static func refuseUserEntries(in app: borrowing Module, named name: String) throws {
         let work = try Scratch.directory("scan")
         defer { try? FileManager.default.removeItem(at: work) }
         let object = work.appendingPathComponent("app.o").path
         // Code generation changes the IR it runs on: emit a copy.
-        let copy = Module(context: app.context, ref: LLVMCloneModule(app.handle), origin: app.origin)
-        try TargetMachine(triple: app.triple).emit(copy, to: object)
+        try TargetMachine(triple: app.triple).emit(app.clone(), to: object)
         try refuseUserEntries(inObject: object, named: name, contract: nil)
     }
 
@@ -264,18 +296,18 @@ public struct LTO {
     /// not run the application's (memset before the FPU is up, say). Where
     /// the kernel neither defines nor references the name, the application's
     /// own, hidden as ukl_app.NAME, gets its name back.
-    static func exposeLibcalls(in combined: Module, kernelObjectSymbols: Set<String>, contract: Contract) {
+    static func exposeLibcalls(
+        in combined: borrowing Module, kernelObjectSymbols: Set<String>, contract: Contract
+    ) {
         for name in AppABI.libcalls {
-            guard let own = LLVMGetNamedFunction(combined.handle, contract.appPrefix + name), !own.isDeclaration
-            else { continue }
-            if kernelObjectSymbols.contains(name) || LLVMGetNamedFunction(combined.handle, name) != nil
-                || LLVMGetNamedGlobal(combined.handle, name) != nil
+            guard let own = combined.function(named: contract.appPrefix + name), !own.isDeclaration else { continue }
+            if kernelObjectSymbols.contains(name) || combined.function(named: name) != nil
+                || combined.hasVariable(named: name)
             {
-                LLVMSetLinkage(own, LLVMInternalLinkage)
-                LLVMSetVisibility(own, LLVMDefaultVisibility)
+                own.asGlobal.setLinkage(LLVMInternalLinkage, visibility: LLVMDefaultVisibility)
                 continue
             }
-            LLVMSetValueName2(own, name, name.utf8.count)
+            own.asGlobal.rename(name)
         }
     }
 
@@ -283,22 +315,20 @@ public struct LTO {
     /// only inlines between functions that agree on it. Giving the application's
     /// functions the same attribute is always sound (it only forbids assuming
     /// that address 0 is never accessed) and lets kernel code inline into them.
-    static func matchKernelNullPointerSemantics(_ app: Module) {
+    static func matchKernelNullPointerSemantics(_ app: borrowing Module) {
         for function in app.functions where !function.isDeclaration {
             app.context.addFunctionAttribute(function, "null_pointer_is_valid")
         }
     }
 
     /// Calls from the application's functions to functions outside it, by callee.
-    static func kernelCalls(in module: Module, contract: Contract) -> [String: Int] {
+    static func kernelCalls(in module: borrowing Module, contract: Contract) -> [String: Int] {
         var calls: [String: Int] = [:]
         for function in module.functions where !function.isDeclaration {
             let name = function.name
             guard name == contract.appEntrySymbol || name.hasPrefix(contract.appPrefix) else { continue }
-            for instruction in function.instructions where instruction.isCall {
-                guard let callee = LLVMGetCalledValue(instruction), LLVMIsAFunction(callee) != nil,
-                    LLVMGetIntrinsicID(callee) == 0
-                else { continue }
+            for instruction in function.instructions {
+                guard let callee = Function(instruction.calledValue), !callee.isIntrinsic else { continue }
                 let calleeName = callee.name
                 if calleeName == contract.appEntrySymbol || calleeName.hasPrefix(contract.appPrefix)
                     || calleeName.hasPrefix("ukl.")
@@ -312,18 +342,17 @@ public struct LTO {
     }
 
     /// Links every bitcode module (lazily loaded) and the application into one.
-    static func link(_ bitcode: [ArchiveMember], app: Module?, context: Context) throws -> Module {
+    static func link(_ bitcode: [ArchiveMember], app: consuming Module?, context: Context) throws -> Module {
         guard let first = bitcode.first else {
             throw UKLError.input(
                 file: "vmlinux.a", reason: "no bitcode members: was the kernel built with CONFIG_LTO_CLANG_FULL?")
         }
-        let combined = try Module.load(first.contents, name: first.name, context: context)
-        let linker = Linker(combined)
+        var linker = Linker(try Module.load(first.contents, name: first.name, context: context))
         for member in bitcode.dropFirst() {
             try linker.link(try Module.load(member.contents, name: member.name, context: context, lazily: true))
         }
-        if let app { try linker.link(app) }
-        return combined
+        if let app = consume app { try linker.link(app) }
+        return linker.finish()
     }
 }
 
@@ -337,13 +366,11 @@ struct KernelInputs {
     /// What the kernel's ELF objects (assembly, mostly) define.
     var objectSymbols: Set<String> = []
 
-    init(tree: KernelTree, app: Module?) throws {
+    /// `app`: the application's name and symbols, when there is one.
+    init(tree: KernelTree, app: (name: String, symbols: ObjectSymbols)?) throws {
         let wholeMembers = try Self.members(of: tree.wholeArchives, in: tree)
         var whole = wholeMembers.map { (name: $0.member.name, symbols: $0.symbols) }
-        if let app {
-            let data = app.bitcode
-            whole.append((app.origin, try ObjectSymbols(data, name: app.origin)))
-        }
+        if let app { whole.append(app) }
         let libraryMembers = try Self.members(of: tree.libraries, in: tree)
         let library = libraryMembers.map { (name: $0.member.name, symbols: $0.symbols) }
         // Library bitcode that the link needs joins the LTO; library ELF members

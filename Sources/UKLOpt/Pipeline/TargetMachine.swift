@@ -36,7 +36,7 @@ final class TargetMachine {
 
     deinit { LLVMDisposeTargetMachine(ref) }
 
-    func emit(_ module: Module, to path: String) throws {
+    func emit(_ module: borrowing Module, to path: String) throws {
         var message: UnsafeMutablePointer<CChar>?
         if LLVMTargetMachineEmitToFile(ref, module.handle, path, LLVMObjectFile, &message) != 0 {
             throw UKLError.tool("code generation failed: \(takeMessage(message))")

@@ -32,8 +32,8 @@ public struct SyscallSite: Codable, Equatable, Sendable {
 /// A site together with the IR it lives in, for rewriting.
 struct LocatedSite {
     let site: SyscallSite
-    let call: LLVMValueRef
-    let function: LLVMValueRef
+    let call: Instruction
+    let function: Function
     /// Call argument holding each syscall argument (di, si, dx, r10, r8, r9), if any.
     let arguments: [LLVMValueRef?]
     /// The value holding the syscall number.
@@ -45,11 +45,11 @@ struct SiteFinder {
     let table: SyscallTable
     let wrappers: Set<String>
 
-    func sites(in module: Module) -> [LocatedSite] {
+    func sites(in module: borrowing Module) -> [LocatedSite] {
         module.functions.filter { !$0.isDeclaration }.flatMap { sites(in: $0) }
     }
 
-    func sites(in function: LLVMValueRef) -> [LocatedSite] {
+    func sites(in function: Function) -> [LocatedSite] {
         var result: [LocatedSite] = []
         for instruction in function.instructions where instruction.isCall {
             if let site = site(at: instruction, in: function) { result.append(site) }
@@ -57,21 +57,20 @@ struct SiteFinder {
         return result
     }
 
-    private func site(at call: LLVMValueRef, in function: LLVMValueRef) -> LocatedSite? {
-        guard let callee = LLVMGetCalledValue(call) else { return nil }
+    private func site(at call: Instruction, in function: Function) -> LocatedSite? {
         let arguments = call.callArguments
-        if LLVMIsAInlineAsm(callee) != nil {
-            var length = 0
-            let asm = String(cString: LLVMGetInlineAsmAsmString(callee, &length))
-            guard asmExecutesSyscall(asm) else { return nil }
-            let constraints = AsmConstraints(String(cString: LLVMGetInlineAsmConstraintString(callee, &length)))
+        if let asm = call.inlineAsm {
+            guard asmExecutesSyscall(asm.text) else { return nil }
+            let constraints = AsmConstraints(asm.constraints)
             let number = constraints.argument(in: "ax").map { arguments[$0] }
             let syscallArguments = AsmConstraints.syscallArgumentRegisters.map { register in
                 constraints.argument(in: register).map { arguments[$0] }
             }
             return located(.asm, call: call, function: function, number: number, arguments: syscallArguments)
         }
-        if LLVMIsAFunction(callee) != nil, callee.isDeclaration, wrappers.contains(callee.name), !arguments.isEmpty {
+        if let callee = Function(call.calledValue), callee.isDeclaration, wrappers.contains(callee.name),
+            !arguments.isEmpty
+        {
             let rest = arguments.dropFirst().prefix(6).map { Optional($0) }
             return located(
                 .wrapper, call: call, function: function, number: arguments[0],
@@ -81,10 +80,11 @@ struct SiteFinder {
     }
 
     /// The `!ukl.origin` metadata `ukl-opt cc` put on the call, or "app".
-    private func origin(of call: LLVMValueRef) -> String {
-        let context = LLVMGetModuleContext(LLVMGetGlobalParent(LLVMGetBasicBlockParent(LLVMGetInstructionParent(call))))
+    private func origin(of call: Instruction) -> String {
+        let context = LLVMGetModuleContext(
+            LLVMGetGlobalParent(LLVMGetBasicBlockParent(LLVMGetInstructionParent(call.ref))))
         let kind = LLVMGetMDKindIDInContext(context, AppLinker.originKind, UInt32(AppLinker.originKind.utf8.count))
-        guard let node = LLVMGetMetadata(call, kind), LLVMGetMDNodeNumOperands(node) == 1 else { return "app" }
+        guard let node = LLVMGetMetadata(call.ref, kind), LLVMGetMDNodeNumOperands(node) == 1 else { return "app" }
         var operand: LLVMValueRef?
         LLVMGetMDNodeOperands(node, &operand)
         var length: UInt32 = 0
@@ -93,7 +93,7 @@ struct SiteFinder {
     }
 
     private func located(
-        _ via: SyscallSite.Via, call: LLVMValueRef, function: LLVMValueRef,
+        _ via: SyscallSite.Via, call: Instruction, function: Function,
         number: LLVMValueRef?, arguments: [LLVMValueRef?]
     ) -> LocatedSite {
         var constant: Int?

@@ -47,7 +47,7 @@ public struct Rewriter {
     }
 
     /// The sites of `module`, in order.
-    public func sites(in module: Module) -> [SyscallSite] {
+    public func sites(in module: borrowing Module) -> [SyscallSite] {
         finder.sites(in: module).map(\.site)
     }
 
@@ -55,18 +55,19 @@ public struct Rewriter {
 
     /// Rewrites `module` in place for `level` and verifies it. A module that
     /// does not verify afterwards is a bug in ukl-opt (`UKLError.tool`).
-    public func rewrite(_ module: Module, level: Level) throws -> RewriteReport {
+    public func rewrite(_ module: borrowing Module, level: Level) throws -> RewriteReport {
         guard let rule = contract.tiers[level] else {
             throw UKLError.input(
                 file: module.origin, reason: "level '\(level.rawValue)' rewrites nothing: the program runs as it is")
         }
         try module.verify(asInput: true)
         var done: [RewrittenSite] = []
-        let session = RewriteSession(module: module, contract: contract)
+        let session = RewriteSession(
+            module: module.handle, context: module.context, origin: module.origin, contract: contract)
         // One site at a time, found afresh in its function: rewriting a site
         // replaces its call, and another site may take that call's result as
         // an argument. (Rescanning the whole module per site took minutes on Redis.)
-        let functions = finder.sites(in: module).map(\.function).reduce(into: [LLVMValueRef]()) {
+        let functions = finder.sites(in: module).map(\.function).reduce(into: [Function]()) {
             if $0.last != $1 { $0.append($1) }
         }
         for function in functions {
@@ -83,10 +84,8 @@ public struct Rewriter {
         }
         // A wrapper whose every call was rewritten is no longer needed.
         for name in contract.wrappers {
-            if let wrapper = LLVMGetNamedFunction(module.handle, name), wrapper.isDeclaration,
-                LLVMGetFirstUse(wrapper) == nil
-            {
-                LLVMDeleteFunction(wrapper)
+            if let wrapper = module.function(named: name), wrapper.isDeclaration, LLVMGetFirstUse(wrapper.ref) == nil {
+                LLVMDeleteFunction(wrapper.ref)
             }
         }
         try module.verify()
@@ -94,17 +93,20 @@ public struct Rewriter {
     }
 }
 
-/// The IR work of one `rewrite` call.
+/// The IR work of one `rewrite` call, on the module it borrows.
 private final class RewriteSession {
-    let module: Module
+    let module: LLVMModuleRef
+    let context: Context
+    let origin: String
     let contract: Contract
     let builder: LLVMBuilderRef
-    var context: Context { module.context }
 
-    init(module: Module, contract: Contract) {
+    init(module: LLVMModuleRef, context: Context, origin: String, contract: Contract) {
         self.module = module
+        self.context = context
+        self.origin = origin
         self.contract = contract
-        builder = LLVMCreateBuilderInContext(module.context.ref)
+        builder = LLVMCreateBuilderInContext(context.ref)
     }
 
     deinit { LLVMDisposeBuilder(builder) }
@@ -141,17 +143,15 @@ private final class RewriteSession {
     /// Why a site cannot become a plain C call, if it cannot.
     private func directObstacle(_ located: LocatedSite) -> String? {
         guard located.site.via == .asm else { return nil }
-        let callee = LLVMGetCalledValue(located.call)!
-        var length = 0
-        let asm = String(cString: LLVMGetInlineAsmAsmString(callee, &length))
-        if asmStatements(asm).filter({ !$0.isEmpty }).count != 1 {
+        guard let asm = located.call.inlineAsm else { return nil }
+        if asmStatements(asm.text).filter({ !$0.isEmpty }).count != 1 {
             return "the asm does more than 'syscall'"
         }
-        let constraints = AsmConstraints(String(cString: LLVMGetInlineAsmConstraintString(callee, &length)))
+        let constraints = AsmConstraints(asm.constraints)
         if !(constraints.outputRegisters.isEmpty || constraints.outputRegisters == ["ax"]) {
             return "the asm has outputs other than rax"
         }
-        if LLVMGetInstructionOpcode(located.call) != LLVMCall {
+        if LLVMGetInstructionOpcode(located.call.ref) != LLVMCall {
             return "the asm is not a plain call"
         }
         return nil
@@ -161,7 +161,7 @@ private final class RewriteSession {
         // Without a number the dispatcher would get 0 (read): refuse instead.
         guard located.number != nil else {
             throw UKLError.input(
-                file: module.origin,
+                file: origin,
                 reason: "the syscall asm in '\(located.site.function)' has no rax input, "
                     + "so its syscall number is unknown; pass the number as an \"a\" operand")
         }
@@ -176,10 +176,10 @@ private final class RewriteSession {
     /// register convention (and everything else) stays as it was.
     private func rewriteToEntry(_ located: LocatedSite) throws {
         // Calling the entry from inline asm pushes a return address below the stack pointer.
-        try AppABI.requireNoRedZone(located.function, in: module)
+        try AppABI.requireNoRedZone(located.function, context: context, origin: origin)
         switch located.site.via {
         case .asm:
-            let callee = LLVMGetCalledValue(located.call)!
+            let callee = located.call.calledValue!
             var asmLength = 0
             var constraintLength = 0
             let asm = String(cString: LLVMGetInlineAsmAsmString(callee, &asmLength))
@@ -190,9 +190,9 @@ private final class RewriteSession {
                 UnsafeMutablePointer(mutating: constraints), constraintLength,
                 LLVMGetInlineAsmHasSideEffects(callee), LLVMGetInlineAsmNeedsAlignedStack(callee),
                 LLVMGetInlineAsmDialect(callee), LLVMGetInlineAsmCanUnwind(callee))
-            LLVMSetOperand(located.call, UInt32(LLVMGetNumOperands(located.call) - 1), newAsm)
+            LLVMSetOperand(located.call.ref, UInt32(LLVMGetNumOperands(located.call.ref) - 1), newAsm)
         case .wrapper:
-            LLVMPositionBuilderBefore(builder, located.call)
+            LLVMPositionBuilderBefore(builder, located.call.ref)
             let i64 = context.int64
             var parameters = [LLVMTypeRef?](repeating: i64, count: 7)
             let type = LLVMFunctionType(i64, &parameters, 7, 0)!
@@ -226,16 +226,16 @@ private final class RewriteSession {
         var parameters = [LLVMTypeRef?](repeating: i64, count: arguments.count)
         let type = LLVMFunctionType(i64, &parameters, UInt32(arguments.count), 0)!
         let function = try declare(symbol, type: type)
-        LLVMPositionBuilderBefore(builder, located.call)
+        LLVMPositionBuilderBefore(builder, located.call.ref)
         var values = arguments.map { Optional($0) }
         let result = LLVMBuildCall2(builder, type, function, &values, UInt32(values.count), "")!
         switch located.site.via {
         case .asm:
-            let old = LLVMTypeOf(located.call)!
+            let old = LLVMTypeOf(located.call.ref)!
             if LLVMGetTypeKind(old) != LLVMVoidTypeKind {
-                LLVMReplaceAllUsesWith(located.call, resize(result, to: old))
+                LLVMReplaceAllUsesWith(located.call.ref, resize(result, to: old))
             }
-            LLVMInstructionEraseFromParent(located.call)
+            LLVMInstructionEraseFromParent(located.call.ref)
         case .wrapper:
             finishWrapper(located, raw: result)
         }
@@ -245,11 +245,11 @@ private final class RewriteSession {
     private func finishWrapper(_ located: LocatedSite, raw: LLVMValueRef) {
         var argument: LLVMValueRef? = raw
         let result = LLVMBuildCall2(builder, libcResultType, libcResult, &argument, 1, "")!
-        let old = LLVMTypeOf(located.call)!
+        let old = LLVMTypeOf(located.call.ref)!
         if LLVMGetTypeKind(old) != LLVMVoidTypeKind {
-            LLVMReplaceAllUsesWith(located.call, resize(result, to: old))
+            LLVMReplaceAllUsesWith(located.call.ref, resize(result, to: old))
         }
-        LLVMInstructionEraseFromParent(located.call)
+        LLVMInstructionEraseFromParent(located.call.ref)
     }
 
     private var libcResultType: LLVMTypeRef {
@@ -261,9 +261,9 @@ private final class RewriteSession {
     /// defined once per module.
     private lazy var libcResult: LLVMValueRef = {
         let name = "ukl.syscall_result"
-        if let existing = LLVMGetNamedFunction(module.handle, name) { return existing }
+        if let existing = LLVMGetNamedFunction(module, name) { return existing }
         let i64 = context.int64
-        let function = LLVMAddFunction(module.handle, name, libcResultType)!
+        let function = LLVMAddFunction(module, name, libcResultType)!
         LLVMSetLinkage(function, LLVMInternalLinkage)
         let local = LLVMCreateBuilderInContext(context.ref)!
         defer { LLVMDisposeBuilder(local) }
@@ -278,7 +278,7 @@ private final class RewriteSession {
         let errnoType = LLVMFunctionType(context.pointer, nil, 0, 0)!
         let errnoFunction =
             (try? declare(contract.errnoLocation, type: errnoType))
-            ?? LLVMGetNamedFunction(module.handle, contract.errnoLocation)!
+            ?? LLVMGetNamedFunction(module, contract.errnoLocation)!
         let location = LLVMBuildCall2(local, errnoType, errnoFunction, nil, 0, "")
         let code = LLVMBuildTrunc(local, LLVMBuildNeg(local, raw, ""), context.int32, "")
         LLVMBuildStore(local, code, location)
@@ -289,15 +289,15 @@ private final class RewriteSession {
     }()
 
     private func declare(_ symbol: String, type: LLVMTypeRef) throws -> LLVMValueRef {
-        if let existing = LLVMGetNamedFunction(module.handle, symbol) {
+        if let existing = LLVMGetNamedFunction(module, symbol) {
             guard LLVMGlobalGetValueType(existing) == type else {
                 throw UKLError.input(
-                    file: module.origin,
+                    file: origin,
                     reason: "'\(symbol)' is already declared with another type; it belongs to the UKL kernel")
             }
             return existing
         }
-        return LLVMAddFunction(module.handle, symbol, type)
+        return LLVMAddFunction(module, symbol, type)
     }
 
     /// A syscall argument as the i64 a register would hold (0 when the site does not set it).
@@ -314,7 +314,7 @@ private final class RewriteSession {
             return LLVMBuildSExt(builder, value, i64, "")
         default:
             throw UKLError.input(
-                file: module.origin,
+                file: origin,
                 reason: "syscall site in '\(site.function)' passes a non-integer argument")
         }
     }
