@@ -229,15 +229,17 @@ struct Linker: ~Copyable {
     consuming func finish() -> Module { destination }
 }
 
-private struct OwnedLinker: ~Copyable {
+struct OwnedLinker: ~Copyable {
     let ref: ukl_linker_ref
     init(destination: LLVMModuleRef) { ref = ukl_linker_create(destination) }
     deinit { ukl_linker_dispose(ref) }
 }
 
 /// The C module and the context it lives in: disposed in that order (a
-/// context frees its modules itself when it goes first).
-private struct OwnedModule: ~Copyable {
+/// context frees its modules itself when it goes first). Internal, not
+/// private: a client module destroying a `Module` (a public type without a
+/// deinit) names this type when built with cross-module optimization.
+struct OwnedModule: ~Copyable {
     let ref: LLVMModuleRef
     private let context: Unmanaged<Context>
 
