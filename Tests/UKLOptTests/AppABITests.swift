@@ -72,12 +72,45 @@ import Testing
                 + "not built with the UKL patches (scripts/kernel-build.sh builds one)\n")
     }
 
+    /// Kernel directories lto cannot use, each one line naming the directory
+    /// and the cause: not a kernel build at all, and one built without LTO
+    /// (its vmlinux.a holds ELF objects, no bitcode).
+    @Test func kernelTreesThatCannotBeUsedAreNamed() throws {
+        let app = try Fixtures.scratch().appendingPathComponent("app.bc").path
+        let applied = try Fixtures.ukl("apply", "--level", "base", try Fixtures.bitcode("hello_ukl.c"), "-o", app)
+        try #require(applied.status == 0, "\(applied.stderr)")
+
+        let empty = try Fixtures.scratch()
+        let notATree = try Fixtures.ukl("lto", "--quiet", "--kernel", empty.path, app, "-o", "/dev/null")
+        #expect(notATree.status == 1)
+        #expect(
+            notATree.stderr
+                == "ukl-opt: error: \(empty.path): not a built kernel tree (no vmlinux.a); run scripts/kernel-build.sh\n"
+        )
+
+        let withoutLTO = try Self.kernelWithoutUKL(emitLLVM: false)
+        let result = try Fixtures.ukl("lto", "--quiet", "--kernel", withoutLTO.path, app, "-o", "/dev/null")
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "ukl-opt: error: vmlinux.a: no bitcode members: was the kernel built with CONFIG_LTO_CLANG_FULL?\n")
+    }
+
     /// A tree with a vmlinux.a of one bitcode module (built with `flags`)
     /// and the kernel's vmlinux.o command: enough for lto to run through.
-    static func kernelWithoutUKL(flags: [String] = Fixtures.appFlags) throws -> URL {
+    static func kernelWithoutUKL(flags: [String] = Fixtures.appFlags, emitLLVM: Bool = true) throws -> URL {
         let tree = try Fixtures.scratch()
-        let member = try Fixtures.bitcode(
-            "kernel.c", source: "int jiffies_to_msecs(unsigned long j) { return j; }\n", flags: flags)
+        let source = "int jiffies_to_msecs(unsigned long j) { return j; }\n"
+        let member: String
+        if emitLLVM {
+            member = try Fixtures.bitcode("kernel.c", source: source, flags: flags)
+        } else {  // an ELF object, as a kernel built without LTO has
+            let file = tree.appendingPathComponent("kernel.c")
+            try source.write(to: file, atomically: true, encoding: .utf8)
+            member = tree.appendingPathComponent("kernel.o").path
+            let compiled = try Fixtures.run(Toolchain.clang, flags + ["-c", file.path, "-o", member])
+            try #require(compiled.status == 0, "\(compiled.stderr)")
+        }
         let archive = try Fixtures.run(Toolchain.tool("llvm-ar"), ["rc", "vmlinux.a", member], in: tree.path)
         try #require(archive.status == 0, "\(archive.stderr)")
         try "cmd_vmlinux.o := \(Toolchain.ldLLD) -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive ; true\n"

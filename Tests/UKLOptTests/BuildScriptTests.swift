@@ -66,7 +66,8 @@ import Testing
             at: seed.appendingPathComponent("arch/x86/boot"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(
             at: seed.appendingPathComponent(".ukl-patches"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: seed.appendingPathComponent("arch/x86/boot/bzImage").path, contents: nil)
+        _ = FileManager.default.createFile(
+            atPath: seed.appendingPathComponent("arch/x86/boot/bzImage").path, contents: nil)
         let version = try Fixtures.run("dpkg-query", ["-W", "-f=${Version}", "linux-source-6.1"]).stdout
         try version.write(to: seed.appendingPathComponent(".ukl-source-version"), atomically: true, encoding: .utf8)
         try "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n".write(

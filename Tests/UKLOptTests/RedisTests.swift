@@ -50,7 +50,7 @@ import Testing
             let work = try Fixtures.scratch()
             defer { try? FileManager.default.removeItem(at: work) }
             let output = work.appendingPathComponent("output")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             let port = try Self.freePort()
             let server = Process()
             server.executableURL = URL(fileURLWithPath: Fixtures.tool)
@@ -60,7 +60,7 @@ import Testing
             ]
             server.standardOutput = try FileHandle(forWritingTo: output)
             let errors = work.appendingPathComponent("errors")
-            FileManager.default.createFile(atPath: errors.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             server.standardError = try FileHandle(forWritingTo: errors)
             try server.run()
             defer { if server.isRunning { server.terminate() } }

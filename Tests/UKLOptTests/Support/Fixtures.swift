@@ -83,7 +83,7 @@ enum Fixtures {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         // stderr goes to a file so a chatty child never blocks on a full pipe.
         let errFile = try scratch().appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         let out = Pipe()
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: errFile)
