@@ -3,7 +3,8 @@
 #
 # Turn an externally produced vmlinux.o (e.g. from our own LTO step) into a
 # bzImage with the kernel build's own remaining steps (kallsyms link of vmlinux,
-# compression, setup).
+# compression, setup). The relinked kernel's System.map is written beside
+# OUT_BZIMAGE (the transition counter finds the interrupt entries in it).
 #
 # The cached tree KBUILD is never written: other builds read it at the same
 # time (its archives for LTO, its bzImage for the linux level, its files for
@@ -86,6 +87,7 @@ grep -qE '^ +LD +vmlinux\.o$' "$LOGF" &&
     die "vmlinux.o changed during make (see $LOGF)"
 
 mkdir -p "$(dirname "$OUT")"
+cp "$TREE/System.map" "$(dirname "$OUT")/System.map"
 cp "$TREE/arch/x86/boot/bzImage" "$OUT.tmp.$$"
 mv "$OUT.tmp.$$" "$OUT"
 log "wrote $OUT ($(($(date +%s) - START)) s)"

@@ -20,10 +20,11 @@ swift build --build-tests
 # time limit waiting for them (on a fresh machine they take minutes, more so
 # beside the tests running in parallel). Redis is built by the very ukl-opt
 # binary the tests run, which is what its cache is keyed by.
-echo "test: building musl and Redis as bitcode (cached)" >&2
+echo "test: building musl and Redis as bitcode, and the QEMU plugin (cached)" >&2
 TOOL=$(swift build --show-bin-path)/ukl-opt
 "$TOOL" cc -print-sysroot >/dev/null
 scripts/redis-build.sh "$TOOL" >/dev/null
+scripts/qemu-plugin-build.sh >/dev/null
 # The fuzz targets' budget per parser (FuzzTests): about 10 s in all.
 export UKL_FUZZ_ITERATIONS=${UKL_FUZZ_ITERATIONS:-20000}
 swift test --skip-build

@@ -122,7 +122,7 @@ import Testing
     /// here the module linker's about a kernel built for the kernel's own
     /// target triple, which is not clang's default the app was built with.
     @Test func llvmWarningsAreShownEvenWhenQuiet() throws {
-        let tree = try Self.kernelWithoutUKL(flags: Fixtures.appFlags + ["--target=x86_64-unknown-linux-gnu"])
+        let tree = try Self.kernelWithoutUKL(flags: Fixtures.appFlags + ["--target=x86_64-unknown-freebsd"])
         let app = try Fixtures.bitcode("quiet.c", source: "int main(void) { return 0; }\n")
         let output = tree.appendingPathComponent("vmlinux.o").path
         let result = try Fixtures.ukl("lto", "--quiet", "--kernel", tree.path, app, "-o", output)
@@ -133,10 +133,24 @@ import Testing
             "\(result.stderr)")
     }
 
+    /// clang's default triple names a vendor (x86_64-pc-linux-gnu), the
+    /// kernel's build none (x86_64-unknown-linux-gnu): one target, so lto
+    /// gives the application the kernel's triple and LLVM has nothing to say.
+    @Test func aTripleThatDiffersOnlyInTheVendorIsTheKernelsTarget() throws {
+        #expect(LTO.sameTarget("x86_64-pc-linux-gnu", "x86_64-unknown-linux-gnu"))
+        #expect(!LTO.sameTarget("x86_64-pc-linux-gnu", "x86_64-unknown-freebsd"))
+        #expect(!LTO.sameTarget("x86_64-pc-linux-gnu", "i386-pc-linux-gnu"))
+        let tree = try Self.kernelWithoutUKL(flags: Fixtures.appFlags + ["--target=x86_64-unknown-linux-gnu"])
+        let app = try Fixtures.bitcode("vendor.c", source: "int main(void) { return 0; }\n")
+        let result = try Fixtures.ukl("lto", "--quiet", "--kernel", tree.path, app, "-o", "/dev/null")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr == "")
+    }
+
     /// A run that fails after LLVM warned still shows the warning, before
     /// the error: here the triple warning of the link, then the missing symbol.
     @Test func llvmWarningsAreShownWhenTheRunFailsLater() throws {
-        let tree = try Self.kernelWithoutUKL(flags: Fixtures.appFlags + ["--target=x86_64-unknown-linux-gnu"])
+        let tree = try Self.kernelWithoutUKL(flags: Fixtures.appFlags + ["--target=x86_64-unknown-freebsd"])
         let app = tree.appendingPathComponent("app.bc").path
         let applied = try Fixtures.ukl("apply", "--level", "bypass", try Fixtures.bitcode("hello_ukl.c"), "-o", app)
         try #require(applied.status == 0, "\(applied.stderr)")

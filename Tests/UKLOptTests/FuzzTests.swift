@@ -101,6 +101,15 @@ import Testing
         Self.fuzz("measurement lines", seeds: seeds) { _ = Guest.measurements(in: Self.text($0)) }
     }
 
+    @Test func transitionReports() {
+        let total = TransitionsTests.line("total", ["syscall": 1862, "swapgs": 9026])
+        let op = TransitionsTests.line("op 1 windows 200 mode 198", ["syscall": 1, "sysret": 1])
+        let seeds = [total, total + "\n" + op].map { Array($0.utf8) }
+        Self.fuzz("transition reports", seeds: seeds) { bytes in
+            _ = Transitions(report: Self.text(bytes))?.byOperation(output: "getppid 207\n")
+        }
+    }
+
     @Test func archives() throws {
         let dir = try Fixtures.scratch()
         let object = dir.appendingPathComponent("a.o").path

@@ -2,7 +2,13 @@
  * with -icount shift=0,sleep=off the guest TSC counts instructions, so the
  * figures are exact and repeat run to run. Each figure is the minimum over
  * REPS repetitions of the libc call, wrapper included, as a program makes it.
- * Prints one "name ticks" line per operation. */
+ * Prints one "name ticks" line per operation.
+ *
+ * MARK(k) brackets each repetition of the k-th operation printed (MARK(0)
+ * ends it) for the transition counter, a QEMU plugin that counts syscall,
+ * sysret, swapgs, ... executions per operation. A marker is a NOP the plugin
+ * knows by its displacement ("UKL" and k): two more instructions in each
+ * figure, at every level alike. */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -10,6 +16,8 @@
 #include <unistd.h>
 
 #define REPS 200
+
+#define MARK(k) __asm__ volatile(".byte 0x0f, 0x1f, 0x84, 0x00, " #k ", 0x4c, 0x4b, 0x55" ::: "memory")
 
 static inline unsigned long ticks(void)
 {
@@ -51,7 +59,9 @@ int main(void)
 	best = ~0UL;
 	for (i = 0; i < REPS; i++) {
 		t0 = ticks();
+		MARK(1);
 		getppid();
+		MARK(0);
 		best = lower(best, t0, ticks());
 	}
 	printf("getppid %lu\n", best);
@@ -61,14 +71,18 @@ int main(void)
 	best = ~0UL;
 	for (i = 0; i < REPS; i++) {
 		t0 = ticks();
+		MARK(2);
 		write(fds[1], &byte, 1);
+		MARK(0);
 		best = lower(best, t0, ticks());
 	}
 	printf("write %lu\n", best);
 	best = ~0UL;
 	for (i = 0; i < REPS; i++) {
 		t0 = ticks();
+		MARK(3);
 		read(fds[0], &byte, 1);
+		MARK(0);
 		best = lower(best, t0, ticks());
 	}
 	printf("read %lu\n", best);
@@ -78,9 +92,13 @@ int main(void)
 	send_best = recv_best = ~0UL;
 	for (i = 0; i < REPS; i++) {
 		t0 = ticks();
+		MARK(4);
 		sendto(client, &byte, 1, 0, 0, 0);
+		MARK(0);
 		t1 = ticks();
+		MARK(5);
 		recvfrom(server, &byte, 1, 0, 0, 0);
+		MARK(0);
 		t2 = ticks();
 		send_best = lower(send_best, t0, t1);
 		recv_best = lower(recv_best, t1, t2);
@@ -93,12 +111,14 @@ int main(void)
 		long got = 0;
 
 		t0 = ticks();
+		MARK(6);
 		sendto(client, buf, sizeof(buf), 0, 0, 0);
 		while (got < (long)sizeof(buf))
 			got += recvfrom(server, buf + got, sizeof(buf) - got, 0, 0, 0);
 		sendto(server, buf, sizeof(buf), 0, 0, 0);
 		for (got = 0; got < (long)sizeof(buf);)
 			got += recvfrom(client, buf + got, sizeof(buf) - got, 0, 0, 0);
+		MARK(0);
 		best = lower(best, t0, ticks());
 	}
 	printf("echo %lu\n", best);

@@ -22,9 +22,15 @@ public struct Comparison: Codable, Sendable {
         public var status: Int?
         public var output: String
         public var failure: String?
+        /// Per op (those the workload marks): privileged and mode-switching
+        /// instructions executed in its most common repetition, by class.
+        public var transitions: [String: [String: Int]] = [:]
+        /// The same over the whole boot.
+        public var transitionTotals: [String: Int] = [:]
 
         enum CodingKeys: String, CodingKey {
-            case level, pgo, ops, status, output, failure, inlined
+            case level, pgo, ops, status, output, failure, inlined, transitions
+            case transitionTotals = "transition_totals"
             case imageBytes = "image_bytes"
             case sitesRewritten = "sites_rewritten"
             case sitesByOrigin = "sites_by_origin"
@@ -47,12 +53,14 @@ public struct Comparison: Codable, Sendable {
         var entries: [Entry] = []
         // A bundled workload brings what loads and measures it (Redis: redis-benchmark).
         let sidecars = try Workload.named(spec)?.compareSidecars.map { try DataDirectory.file($0).path } ?? []
+        // Built once, before any boot needs it (minutes the first time: QEMU's source package).
+        _ = try Transitions.plugin(progress: { progress("transition counter: \($0)") })
         for (index, level) in levels.enumerated() {
             let step = "[\(index + 1)/\(levels.count)] "
             let (directory, image, _) = try ImageBuilder.cachedImage(
                 level: level, app: spec, sidecars: sidecars, progress: { progress(step + $0) })
             progress(step + "\(level.rawValue): booting under QEMU (icount)")
-            let result = try Guest.boot(directory, timeout: timeout)
+            let result = try Guest.boot(directory, timeout: timeout, countTransitions: true)
             progress(
                 step + "\(level.rawValue): "
                     + (result.failure == nil
@@ -65,7 +73,9 @@ public struct Comparison: Codable, Sendable {
                     inlined: image.inlined,
                     buildSeconds: image.buildSeconds, emulatorSeconds: result.emulatorSeconds,
                     status: result.status, output: result.output,
-                    failure: result.failure ?? result.signal.map { "the application was killed by signal \($0)" }))
+                    failure: result.failure ?? result.signal.map { "the application was killed by signal \($0)" },
+                    transitions: result.transitions?.byOperation(output: result.output) ?? [:],
+                    transitionTotals: result.transitions?.total ?? [:]))
         }
         return Comparison(app: AppBuilder.name(of: spec), levels: entries)
     }

@@ -18,6 +18,9 @@ public enum Guest {
         /// Emulator wall time: host seconds, not guest time.
         public var emulatorSeconds: Double
         public var console: String
+        /// Privileged and mode-switching instructions executed, when the
+        /// boot counted them (and the guest powered off, so QEMU reported).
+        public var transitions: Transitions?
 
         /// Measurements: the `name value` lines the guest printed (what
         /// apps/syscall-bench and the Redis benchmark sidecar print).
@@ -62,9 +65,11 @@ public enum Guest {
     public static let outputLimit = 16 << 20
 
     /// Boots the image and waits for it to power off. `arguments` go to the
-    /// application (through the kernel command line and init).
+    /// application (through the kernel command line and init). With
+    /// `countTransitions`, QEMU loads the transition counter (Transitions).
     public static func boot(
-        _ imageDirectory: String, arguments: [String] = [], timeout: Double = 120, forwards: [PortForward] = []
+        _ imageDirectory: String, arguments: [String] = [], timeout: Double = 120, forwards: [PortForward] = [],
+        countTransitions: Bool = false
     ) throws -> Result {
         let image = URL(fileURLWithPath: imageDirectory)
         for file in ["bzImage", "initramfs.cpio"]
@@ -75,6 +80,19 @@ public enum Guest {
         defer { try? FileManager.default.removeItem(at: work) }
         let consoleLog = work.appendingPathComponent("console.log").path
         let outputLog = work.appendingPathComponent("output.log").path
+        let report = work.appendingPathComponent("transitions").path
+        var plugin: [String] = []
+        if countTransitions {
+            let systemMap = image.appendingPathComponent("System.map")
+            guard let map = try? String(contentsOf: systemMap, encoding: .utf8) else {
+                throw UKLError.input(
+                    file: imageDirectory, reason: "no System.map, so no transition counts: rebuild it with 'ukl-opt build'")
+            }
+            let entries = work.appendingPathComponent("entries")
+            try Transitions.entryPoints(systemMap: map).joined(separator: "\n").write(
+                to: entries, atomically: true, encoding: .utf8)
+            plugin = ["-plugin", "\(try Transitions.plugin().path),out=\(report),entries=\(entries.path)"]
+        }
         // Host-to-guest traffic only: restricted user networking, forwards on 127.0.0.1.
         let network =
             (["user,id=net0,restrict=on,ipv6=off"] + forwards.map { "hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" })
@@ -106,7 +124,7 @@ public enum Guest {
             "-append",
             (["console=ttyS0 panic=-1 oops=panic quiet ukl.app=/app"] + (arguments.isEmpty ? [] : ["--"] + arguments))
                 .joined(separator: " "),
-        ]
+        ] + plugin
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let started = Date()
@@ -151,8 +169,9 @@ public enum Guest {
         } else if status == nil && signal == nil {
             failure = "the guest stopped without reporting an exit status; console tail:\n\(tail)"
         }
+        let transitions = (try? String(contentsOfFile: report, encoding: .utf8)).flatMap(Transitions.init(report:))
         return Result(
             output: output, status: status, signal: signal, failure: failure, emulatorSeconds: seconds,
-            console: console)
+            console: console, transitions: transitions)
     }
 }

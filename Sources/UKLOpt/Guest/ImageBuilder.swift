@@ -132,7 +132,7 @@ public enum ImageBuilder {
         let scripts = try DataDirectory.file("scripts")
         let load = { try? Image.load(directory.path) }
         let (image, reused) = try entry(directory, level: level, load: load) { staging in
-            for name in ["bzImage", "rewrite.json", "lto.json"] {
+            for name in ["bzImage", "System.map", "rewrite.json", "lto.json"] {
                 let file = URL(fileURLWithPath: kernelDirectory).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: file.path) {
                     try FileManager.default.copyItem(at: file, to: staging.appendingPathComponent(name))
@@ -214,6 +214,8 @@ public enum ImageBuilder {
             let bzImage = staging.appendingPathComponent("bzImage").path
             if level == .linux {
                 try FileManager.default.copyItem(atPath: kernel + "/arch/x86/boot/bzImage", toPath: bzImage)
+                try FileManager.default.copyItem(
+                    atPath: kernel + "/System.map", toPath: staging.appendingPathComponent("System.map").path)
             } else {
                 progress("\(level.rawValue): rewriting syscall sites")
                 let module = try Module.load(bitcode)

@@ -16,11 +16,13 @@ final class Context {
                 let sink = Unmanaged<DiagnosticSink>.fromOpaque(opaque).takeUnretainedValue()
                 let text = LLVMGetDiagInfoDescription(info)
                 defer { LLVMDisposeMessage(text) }
+                // Some descriptions end in a newline; a message is one line here.
+                let message = text.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
                 let severity = LLVMGetDiagInfoSeverity(info)
                 if severity == LLVMDSError {
-                    sink.errors.append(text.map { String(cString: $0) } ?? "unknown error")
+                    sink.errors.append(message ?? "unknown error")
                 } else if severity == LLVMDSWarning {
-                    sink.warnings.append(text.map { String(cString: $0) } ?? "")
+                    sink.warnings.append(message ?? "")
                 }
             }, Unmanaged.passUnretained(sink).toOpaque())
     }

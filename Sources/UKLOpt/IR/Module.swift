@@ -135,6 +135,8 @@ public struct Module: ~Copyable {
 
     var triple: String { String(cString: LLVMGetTarget(handle)) }
 
+    func setTriple(_ triple: String) { LLVMSetTarget(handle, triple) }
+
     func flag(_ key: String) -> UInt64? {
         var value: UInt64 = 0
         return ukl_module_flag_int(handle, key, &value) != 0 ? value : nil

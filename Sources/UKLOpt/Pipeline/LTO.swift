@@ -347,12 +347,27 @@ public struct LTO {
             throw UKLError.input(
                 file: "vmlinux.a", reason: "no bitcode members: was the kernel built with CONFIG_LTO_CLANG_FULL?")
         }
-        var linker = Linker(try Module.load(first.contents, name: first.name, context: context))
+        let kernel = try Module.load(first.contents, name: first.name, context: context)
+        let kernelTriple = kernel.triple
+        var linker = Linker(kernel)
         for member in bitcode.dropFirst() {
             try linker.link(try Module.load(member.contents, name: member.name, context: context, lazily: true))
         }
-        if let app = consume app { try linker.link(app) }
+        if let app = consume app {
+            if sameTarget(app.triple, kernelTriple) { app.setTriple(kernelTriple) }
+            try linker.link(app)
+        }
         return linker.finish()
+    }
+
+    /// Whether two triples name one target and differ at most in the vendor:
+    /// clang's default names one (x86_64-pc-linux-gnu), the kernel's build
+    /// none (x86_64-unknown-linux-gnu), and the module linker would warn.
+    static func sameTarget(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "-", omittingEmptySubsequences: false)
+        let y = b.split(separator: "-", omittingEmptySubsequences: false)
+        guard x.count == 4, y.count == 4 else { return a == b }
+        return x[0] == y[0] && x[2] == y[2] && x[3] == y[3]
     }
 }
 

@@ -42,12 +42,33 @@ extension Comparison {
                 "  *\(kind.suffix): \(kind.meaning) (\(kind.higherIsBetter ? "higher" : "lower") is better)")
         }
         lines.append("  emulator wall s is host time spent in QEMU TCG, not guest time")
+        lines += transitionLines
         for entry in failures {
             lines.append(
                 "\(entry.level.rawValue): "
                     + (entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")"))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Per marked op and level, what the instruction count weighs as one
+    /// instruction each: the privileged and mode-switching instructions.
+    var transitionLines: [String] {
+        let ops = opNames.filter { op in levels.contains { $0.transitions[op] != nil } }
+        guard !ops.isEmpty else { return [] }
+        var lines = [
+            "privileged and mode-switching instructions per op (its most common repetition; exact counts by a QEMU plugin)"
+        ]
+        let width = levels.map(\.level.rawValue.count).max() ?? 0
+        for op in ops {
+            lines.append("  \(op)")
+            for entry in levels {
+                guard let counts = entry.transitions[op] else { continue }
+                let name = entry.level.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+                lines.append("    \(name)  \(Transitions.summary(counts))")
+            }
+        }
+        return lines
     }
 
     /// Grouped bars, one group per op and one bar per level, as high as the

@@ -17,6 +17,10 @@ extension UKLOptCommand {
                 does not power off within --timeout is reported with the console tail, exit \
                 status 3.
 
+                With --json the boot also counts, exactly, the privileged and mode-switching \
+                instructions the guest executes (syscall, sysret, swapgs, iret, CR3 and MSR writes, \
+                fences, ...), in total and per op the application marks (a QEMU plugin; see the README).
+
                 Sidecars are ordinary static programs the image's init starts beside the \
                 application, as /sidecars/NAME with UKL_APP_PID in their environment: a load \
                 generator, a health check. Arguments after `--` go to the application.
@@ -52,15 +56,19 @@ extension UKLOptCommand {
                         if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
                     })
                 if !quiet { FileHandle.standardError.write(Data("run: booting under QEMU\n".utf8)) }
-                let result = try Guest.boot(directory, arguments: arguments, timeout: timeout, forwards: forward)
+                // The JSON has the transition counts too (Transitions).
+                let result = try Guest.boot(
+                    directory, arguments: arguments, timeout: timeout, forwards: forward, countTransitions: json)
                 if json {
                     struct Report: Encodable {
                         let level: String, app: String, status: Int?, signal: Int?, output: String
                         let ops: [String: Int]?
+                        let transitions: [String: [String: Int]]?, transitionTotals: [String: Int]?
                         let failure: String?, emulatorSeconds: Double, imageBytes: Int
 
                         enum CodingKeys: String, CodingKey {
-                            case level, app, status, signal, output, ops, failure
+                            case level, app, status, signal, output, ops, failure, transitions
+                            case transitionTotals = "transition_totals"
                             case emulatorSeconds = "emulator_seconds"
                             case imageBytes = "image_bytes"
                         }
@@ -72,6 +80,8 @@ extension UKLOptCommand {
                                 signal: result.signal,
                                 output: result.output,
                                 ops: result.ops,
+                                transitions: result.transitions?.byOperation(output: result.output),
+                                transitionTotals: result.transitions?.total,
                                 failure: result.failure, emulatorSeconds: result.emulatorSeconds,
                                 imageBytes: image.imageBytes)), to: "-")
                 } else {
