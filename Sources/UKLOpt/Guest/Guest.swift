@@ -86,7 +86,8 @@ public enum Guest {
             let systemMap = image.appendingPathComponent("System.map")
             guard let map = try? String(contentsOf: systemMap, encoding: .utf8) else {
                 throw UKLError.input(
-                    file: imageDirectory, reason: "no System.map, so no transition counts: rebuild it with 'ukl-opt build'")
+                    file: imageDirectory,
+                    reason: "no System.map, so no transition counts: rebuild it with 'ukl-opt build'")
             }
             let entries = work.appendingPathComponent("entries")
             try Transitions.entryPoints(systemMap: map).joined(separator: "\n").write(
@@ -113,18 +114,20 @@ public enum Guest {
         // IPv6 solicitations go out during a benchmark, and under host load
         // the server's ticks per request moved between boots of one image.
         // No IPv6 on the user network: router solicitations would draw replies.
-        process.arguments = [
-            "qemu-system-x86_64", "-display", "none", "-monitor", "none", "-no-reboot",
-            "-m", "512M", "-cpu", "max,-rdrand,-rdseed", "-icount", "shift=0,sleep=off",
-            "-seed", "1", "-rtc", "base=2026-01-01T00:00:00,clock=vm",
-            "-serial", "file:\(consoleLog)", "-serial", "file:\(outputLog)",
-            "-netdev", network, "-device", "virtio-net-pci,netdev=net0,ioeventfd=off,tx=timer",
-            "-kernel", image.appendingPathComponent("bzImage").path,
-            "-initrd", image.appendingPathComponent("initramfs.cpio").path,
-            "-append",
-            (["console=ttyS0 panic=-1 oops=panic quiet ukl.app=/app"] + (arguments.isEmpty ? [] : ["--"] + arguments))
-                .joined(separator: " "),
-        ] + plugin
+        process.arguments =
+            [
+                "qemu-system-x86_64", "-display", "none", "-monitor", "none", "-no-reboot",
+                "-m", "512M", "-cpu", "max,-rdrand,-rdseed", "-icount", "shift=0,sleep=off",
+                "-seed", "1", "-rtc", "base=2026-01-01T00:00:00,clock=vm",
+                "-serial", "file:\(consoleLog)", "-serial", "file:\(outputLog)",
+                "-netdev", network, "-device", "virtio-net-pci,netdev=net0,ioeventfd=off,tx=timer",
+                "-kernel", image.appendingPathComponent("bzImage").path,
+                "-initrd", image.appendingPathComponent("initramfs.cpio").path,
+                "-append",
+                (["console=ttyS0 panic=-1 oops=panic quiet ukl.app=/app"]
+                    + (arguments.isEmpty ? [] : ["--"] + arguments))
+                    .joined(separator: " "),
+            ] + plugin
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let started = Date()
