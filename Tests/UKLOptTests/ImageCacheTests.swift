@@ -76,6 +76,29 @@ struct ImageCacheTests {
         )
     }
 
+    /// An initramfs depends on its files' contents only: their mtimes
+    /// reached the guest and moved its figures (sendto: 7688 or 5820
+    /// instructions from one bzImage).
+    @Test(.enabled(if: GuestTests.enabled, "UKL_KERNEL_BUILD is not set"))
+    func anInitramfsIsTheSameWhenBuiltAgain() throws {
+        let kernel = ProcessInfo.processInfo.environment["UKL_KERNEL_BUILD"]!
+        let dir = try Fixtures.scratch()
+        let script = Fixtures.root.appendingPathComponent("scripts/make-initramfs.sh").path
+        var archives: [Data] = []
+        for (index, age) in [0, 5000].enumerated() {
+            let file = dir.appendingPathComponent("app\(index)")
+            try Data("the same bytes\n".utf8).write(to: file)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSinceNow: -Double(age))], ofItemAtPath: file.path)
+            let out = dir.appendingPathComponent("initramfs\(index).cpio").path
+            let result = try Fixtures.run(script, [kernel, out, "/init=\(file.path)", "/bin/app=\(file.path)"])
+            try #require(result.status == 0, "\(result.stderr)")
+            archives.append(try Data(contentsOf: URL(fileURLWithPath: out)))
+            if index == 0 { Thread.sleep(forTimeInterval: 1.1) }  // directories take the build's time otherwise
+        }
+        #expect(archives[0] == archives[1])
+    }
+
     @Test func portForwardsAreOnePortOrHostAndGuest() {
         #expect(Guest.PortForward("6379") == Guest.PortForward("6379:6379"))
         #expect(Guest.PortForward("16379:6379").map { [$0.host, $0.guest] } == [16379, 6379])

@@ -197,10 +197,11 @@ public enum ImageBuilder {
             "kernel-shortcuts/contract.json", "kernel-shortcuts/syscall_64.txt", "passes/lto.pipeline",
             "scripts/kernel-env.sh", "scripts/relink-bzimage.sh",
         ].map { try DataDirectory.file($0).path }
-        // At linux the kernel does not depend on the application.
+        // At linux the kernel does not depend on the application; what the
+        // stage holds (bzImage, System.map, ...) depends on the tool at every level.
         let appInputs = level == .linux ? [] : [bitcode] + inputs
         let key = try Cache.key(
-            strings: [kernel, level.rawValue] + (level == .linux ? [] : [name, Cache.toolIdentity]),
+            strings: [kernel, level.rawValue, Cache.toolIdentity] + (level == .linux ? [] : [name]),
             files: [kernel + "/arch/x86/boot/bzImage"] + appInputs)
         let directory = try Cache.directory("images/kernels").appendingPathComponent("\(level.rawValue)-\(key)")
         let record = directory.appendingPathComponent("kernel.json")
