@@ -1,19 +1,12 @@
-# cache.sh — sourced by the build scripts (kernel, musl, Redis, QEMU plugin):
-# the one place where they find the cache, make an entry's key, take its lock,
-# report progress and errors, and say that an input is the user's to fix.
+# cache.sh — sourced by the build scripts (kernel, musl, Redis): the one place
+# where they find the cache, make an entry's key, take its lock, and say that
+# an input is the user's to fix.
 #
 # The cache root is ukl-opt's to decide (Cache.root: ${UKL_CACHE:-~/.cache/ukl-opt}),
 # and ukl-opt passes it as UKL_CACHE to every script it runs; the default here
 # is the same rule, for a script run by hand (a test checks the two agree).
 
 CACHE_ROOT=${UKL_CACHE:-$HOME/.cache/ukl-opt}
-
-# log MESSAGE, die MESSAGE: progress and failure on stderr, named after the script.
-log() { echo "$(basename "$0" .sh): $*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
 
 # cache_key: the first 16 hex digits of sha256 over standard input.
 cache_key() { sha256sum | cut -c1-16; }

@@ -36,6 +36,8 @@ TARBALL=/usr/src/linux-source-6.1.tar.xz
 source "$REPO_ROOT/scripts/kernel-env.sh"
 source "$REPO_ROOT/scripts/cache.sh"
 
+log() { echo "kernel-build: $*" >&2; }
+die() { log "error: $*"; exit 1; }
 
 [[ -f $FRAGMENT ]] || die "missing config fragment $FRAGMENT"
 [[ -f $TARBALL ]] || die "missing $TARBALL (apt-get install linux-source-6.1)"

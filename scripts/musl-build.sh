@@ -32,6 +32,8 @@ export LC_ALL=C
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$REPO_ROOT/scripts/cache.sh"
+log() { echo "musl-build: $*" >&2; }
+die() { log "error: $*"; exit 1; }
 
 (($# > 0)) || die "usage: musl-build.sh ABI_OPTION... (ukl-opt cc -print-sysroot runs it)"
 ABI_OPTIONS="$*"

@@ -18,6 +18,8 @@ export LC_ALL=C
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$REPO_ROOT/scripts/cache.sh"
+log() { echo "qemu-plugin-build: $*" >&2; }
+die() { log "error: $*"; exit 1; }
 
 SOURCE=$REPO_ROOT/qemu-plugin/transitions.c
 command -v clang-19 >/dev/null || die "clang-19 not found"

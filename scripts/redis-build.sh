@@ -21,6 +21,8 @@ set -euo pipefail
 export LC_ALL=C
 
 source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
+log() { echo "redis-build: $*" >&2; }
+die() { log "error: $*"; exit 1; }
 
 [[ $# == 1 && -x $1 ]] || die "usage: redis-build.sh UKL_OPT (the ukl-opt binary)"
 TOOL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
