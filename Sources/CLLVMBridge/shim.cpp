@@ -3,16 +3,24 @@
 
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/Function.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Object/SymbolicFile.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/ProfileData/InstrProf.h>
+#include <llvm/ProfileData/InstrProfReader.h>
+#include <llvm/ProfileData/InstrProfWriter.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/SHA256.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Instrumentation/PGOInstrumentation.h>
+#include <llvm/Support/VirtualFileSystem.h>
 
 #include <algorithm>
 #include <map>
@@ -172,4 +180,163 @@ void ukl_sha256(const uint8_t *data, size_t size, uint8_t out[32]) {
     hash.update(llvm::ArrayRef<uint8_t>(data, size));
     std::array<uint8_t, 32> digest = hash.final();
     std::memcpy(out, digest.data(), digest.size());
+}
+
+struct ukl_profile_writer {
+  InstrProfWriter writer{/*Sparse=*/true};
+  std::string error;
+};
+
+ukl_profile_writer_ref ukl_profile_writer_create(void) {
+  auto *writer = new ukl_profile_writer;
+  consumeError(writer->writer.mergeProfileKind(InstrProfKind::IRInstrumentation));
+  return writer;
+}
+
+void ukl_profile_writer_add(ukl_profile_writer_ref writer, const char *name, uint64_t hash,
+                            const uint64_t *counts, size_t n, uint32_t icall_sites,
+                            const uint32_t *targets_per_site, const char *const *target_names,
+                            const uint64_t *target_counts, uint32_t memop_sites) {
+  NamedInstrProfRecord record(name, hash, std::vector<uint64_t>(counts, counts + n));
+  record.reserveSites(IPVK_IndirectCallTarget, icall_sites);
+  size_t next = 0;
+  for (uint32_t site = 0; site < icall_sites; ++site) {
+    std::vector<InstrProfValueData> values;
+    for (uint32_t i = 0; i < targets_per_site[site]; ++i, ++next)
+      values.push_back({IndexedInstrProf::ComputeHash(target_names[next]), target_counts[next]});
+    // Most frequent first, as the runtime's merge leaves them.
+    std::stable_sort(values.begin(), values.end(),
+                     [](const auto &a, const auto &b) { return a.Count > b.Count; });
+    record.addValueData(IPVK_IndirectCallTarget, site, values, nullptr);
+  }
+  record.reserveSites(IPVK_MemOPSize, memop_sites);
+  for (uint32_t site = 0; site < memop_sites; ++site)
+    record.addValueData(IPVK_MemOPSize, site, {}, nullptr);
+  writer->writer.addRecord(std::move(record), 1, [writer](Error error) {
+    if (writer->error.empty())
+      writer->error = toString(std::move(error));
+    else
+      consumeError(std::move(error));
+  });
+}
+
+int ukl_profile_writer_write(ukl_profile_writer_ref writer, const char *path, char **error) {
+  if (!writer->error.empty()) {
+    *error = strdup(writer->error.c_str());
+    return 1;
+  }
+  std::error_code code;
+  raw_fd_ostream out(path, code, sys::fs::OF_None);
+  if (code) {
+    *error = strdup(code.message().c_str());
+    return 1;
+  }
+  if (Error failure = writer->writer.write(out)) {
+    *error = strdup(toString(std::move(failure)).c_str());
+    return 1;
+  }
+  out.close();
+  if (out.has_error()) {
+    *error = strdup(out.error().message().c_str());
+    out.clear_error();
+    return 1;
+  }
+  return 0;
+}
+
+void ukl_profile_writer_dispose(ukl_profile_writer_ref writer) { delete writer; }
+
+int ukl_profile_read(const char *path, ukl_profile_fn fn, void *ctx, int *ir_level, char **error) {
+  auto fs = vfs::getRealFileSystem();
+  auto reader = InstrProfReader::create(path, *fs);
+  if (!reader) {
+    *error = strdup(toString(reader.takeError()).c_str());
+    return 1;
+  }
+  *ir_level = (*reader)->isIRLevelProfile();
+  for (const NamedInstrProfRecord &record : **reader) {
+    uint64_t targets = 0;
+    for (uint32_t site = 0; site < record.getNumValueSites(IPVK_IndirectCallTarget); ++site)
+      for (const auto &value : record.getValueArrayForSite(IPVK_IndirectCallTarget, site))
+        targets += value.Count;
+    fn(ctx, record.Name.str().c_str(), record.Hash, record.Counts.data(), record.Counts.size(),
+       targets);
+  }
+  if ((*reader)->hasError()) {
+    *error = strdup(toString((*reader)->getError()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
+namespace {
+// Passes every diagnostic on but PGO's per-function ones, which it counts.
+struct PGODiagnostics {
+  DiagnosticHandler::DiagnosticHandlerTy next;
+  void *nextContext;
+  uint64_t dropped = 0;
+
+  static void handle(const DiagnosticInfo *info, void *context) {
+    auto *self = static_cast<PGODiagnostics *>(context);
+    if (info->getKind() == DK_PGOProfile && info->getSeverity() != DS_Error) {
+      ++self->dropped;
+      return;
+    }
+    if (self->next)
+      self->next(info, self->nextContext);
+  }
+};
+} // namespace
+
+void ukl_pgo_use(LLVMModuleRef M, LLVMTargetMachineRef TM, const char *path, uint64_t *matched,
+                 uint64_t *mismatched, uint64_t *missing) {
+  Module &module = *unwrap(M);
+  LLVMContext &context = module.getContext();
+  *matched = *mismatched = *missing = 0;
+
+  // The profile's records, by name, to count afterwards which ones took.
+  std::vector<std::string> records;
+  auto fs = vfs::getRealFileSystem();
+  if (auto reader = InstrProfReader::create(path, *fs)) {
+    for (const NamedInstrProfRecord &record : **reader)
+      records.push_back(record.Name.str());
+    consumeError((*reader)->getError());
+  } else {
+    consumeError(reader.takeError()); // the pass reports it
+  }
+  std::map<std::string, Function *> functions;
+  for (Function &function : module)
+    if (!function.isDeclaration())
+      functions[getIRPGOFuncName(function)] = &function;
+
+  PGODiagnostics diagnostics{context.getDiagnosticHandlerCallBack(),
+                             context.getDiagnosticContext()};
+  context.setDiagnosticHandlerCallBack(PGODiagnostics::handle, &diagnostics);
+  {
+    PassBuilder builder(reinterpret_cast<TargetMachine *>(TM));
+    LoopAnalysisManager loops;
+    FunctionAnalysisManager functionAnalyses;
+    CGSCCAnalysisManager sccs;
+    ModuleAnalysisManager modules;
+    builder.registerModuleAnalyses(modules);
+    builder.registerCGSCCAnalyses(sccs);
+    builder.registerFunctionAnalyses(functionAnalyses);
+    builder.registerLoopAnalyses(loops);
+    builder.crossRegisterProxies(loops, functionAnalyses, sccs, modules);
+    ModulePassManager passes;
+    passes.addPass(PGOInstrumentationUse(path));
+    passes.run(module, modules);
+  }
+  context.setDiagnosticHandlerCallBack(diagnostics.next, diagnostics.nextContext);
+
+  // A record that took gave its function an entry count.
+  for (const std::string &name : records) {
+    auto found = functions.find(name);
+    if (found == functions.end())
+      ++*missing;
+    else if (found->second->getEntryCount())
+      ++*matched;
+    else
+      ++*mismatched;
+  }
 }

@@ -18,7 +18,9 @@ struct UKLOptCommand: ParsableCommand {
 
             Exit status: 0 success, 1 bad input (the message names the file), 2 internal error or a failed program it ran (named).
             """,
-        subcommands: [CC.self, Inspect.self, Apply.self, LTO.self, Kernel.self, Build.self, Run.self, Compare.self]
+        subcommands: [
+            CC.self, Inspect.self, Apply.self, LTO.self, Kernel.self, Build.self, Run.self, Compare.self, PGO.self,
+        ]
     )
 
     /// ArgumentParser's own main, except that a command line it rejects (an

@@ -78,6 +78,43 @@ int ukl_object_code(const char *data, size_t size, const char *name, ukl_code_fn
 /* SHA-256 of DATA[0..size) into OUT[0..32) (LLVM's own implementation, so
  * cache keys need no hashing subprocess). */
 void ukl_sha256(const uint8_t *data, size_t size, uint8_t out[32]);
+
+/*
+ * Profiles (PGO). The tool lowers the instrumentation itself (there is no
+ * compiler-rt in the kernel) and writes what it reads back from the guest
+ * as an indexed profile with LLVM's own writer.
+ */
+typedef struct ukl_profile_writer *ukl_profile_writer_ref;
+/* An IR-level profile writer that leaves out functions whose counters are
+ * all zero (llvm-profdata merge --sparse). */
+ukl_profile_writer_ref ukl_profile_writer_create(void);
+/* Adds function NAME (its PGO name) with HASH and COUNTS[0..n). Its
+ * indirect-call sites: ICALL_SITES, site i with TARGETS_PER_SITE[i] targets
+ * named in TARGET_NAMES (PGO names, all sites in order) with TARGET_COUNTS;
+ * its memory-operation size sites: MEMOP_SITES, recorded without values. */
+void ukl_profile_writer_add(ukl_profile_writer_ref writer, const char *name, uint64_t hash,
+                            const uint64_t *counts, size_t n, uint32_t icall_sites,
+                            const uint32_t *targets_per_site, const char *const *target_names,
+                            const uint64_t *target_counts, uint32_t memop_sites);
+/* Writes the indexed profile to PATH. Returns 0, or 1 and a malloc'ed *error. */
+int ukl_profile_writer_write(ukl_profile_writer_ref writer, const char *path, char **error);
+void ukl_profile_writer_dispose(ukl_profile_writer_ref writer);
+
+/* Calls FN for every function of the profile at PATH (indexed, raw or text):
+ * its name, hash, counters and indirect-call targets (summed counts).
+ * Returns 0, or 1 and a malloc'ed *error. *ir_level says whether it is an
+ * IR-level profile, the only kind PGO use reads here. */
+typedef void (*ukl_profile_fn)(void *ctx, const char *name, uint64_t hash, const uint64_t *counts,
+                               size_t n, uint64_t icall_targets);
+int ukl_profile_read(const char *path, ukl_profile_fn fn, void *ctx, int *ir_level, char **error);
+
+/* Runs PGO use (LLVM's PGOInstrumentationUse) with the indexed profile at
+ * PATH over M. Its per-function warnings (stale or missing records) are
+ * counted, not passed on: *matched, *mismatched (the function is there but
+ * its control flow changed) and *missing (no such function) count the
+ * profile's records. Errors reach the context's diagnostic handler. */
+void ukl_pgo_use(LLVMModuleRef M, LLVMTargetMachineRef TM, const char *path, uint64_t *matched,
+                 uint64_t *mismatched, uint64_t *missing);
 #ifdef __cplusplus
 }
 #endif

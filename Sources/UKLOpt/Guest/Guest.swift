@@ -64,12 +64,22 @@ public enum Guest {
     /// instead of filling the disk until the timeout.
     public static let outputLimit = 16 << 20
 
+    /// Guest memory to save when the guest has powered off: `size` bytes
+    /// from the kernel virtual address `address`, into `file`.
+    public struct MemoryDump: Sendable {
+        public var address: UInt64
+        public var size: Int
+        public var file: String
+    }
+
     /// Boots the image and waits for it to power off. `arguments` go to the
     /// application (through the kernel command line and init). With
     /// `countTransitions`, QEMU loads the transition counter (Transitions).
+    /// With `dumps`, QEMU pauses at the power-off instead of exiting, saves
+    /// them, and quits: the guest stops at the same instruction every run.
     public static func boot(
         _ imageDirectory: String, arguments: [String] = [], timeout: Double = 120, forwards: [PortForward] = [],
-        countTransitions: Bool = false
+        countTransitions: Bool = false, dumps: [MemoryDump] = []
     ) throws -> Result {
         let image = URL(fileURLWithPath: imageDirectory)
         for file in ["bzImage", "initramfs.cpio"]
@@ -130,6 +140,7 @@ public enum Guest {
             ] + plugin
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let monitor = dumps.isEmpty ? nil : MemoryDumper(dumps, process: process)
         let started = Date()
         func size(_ path: String) -> Int {
             (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -137,6 +148,7 @@ public enum Guest {
         let ending = try Shell.Running(process).wait(timeout: timeout) {
             size(consoleLog) + size(outputLog) > outputLimit
         }
+        let dumpFailure = monitor?.finish()
         let timedOut = ending == .timedOut
         let flooded = ending == .stopped
         let seconds = (Date().timeIntervalSince(started) * 100).rounded() / 100
@@ -171,10 +183,83 @@ public enum Guest {
             failure = "the guest did not power off within \(Int(timeout)) s; console tail:\n\(tail)"
         } else if status == nil && signal == nil {
             failure = "the guest stopped without reporting an exit status; console tail:\n\(tail)"
+        } else if let dumpFailure {
+            failure = "could not save the guest's memory: \(dumpFailure)"
         }
         let transitions = (try? String(contentsOfFile: report, encoding: .utf8)).flatMap(Transitions.init(report:))
         return Result(
             output: output, status: status, signal: signal, failure: failure, emulatorSeconds: seconds,
             console: console, transitions: transitions)
+    }
+}
+
+/// Saves guest memory through QEMU's machine protocol (QMP) on QEMU's
+/// standard input and output: QEMU pauses at the guest's power-off
+/// (`-action`), the dumps are saved with `memsave` (kernel virtual addresses,
+/// read through the guest's page tables) and QEMU is told to quit.
+private final class MemoryDumper: @unchecked Sendable {
+    private let dumps: [Guest.MemoryDump]
+    private let input = Pipe()
+    private let output = Pipe()
+    private let lock = NSLock()
+    private var transcript: [String] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ dumps: [Guest.MemoryDump], process: Process) {
+        self.dumps = dumps
+        process.arguments! += ["-action", "reboot=shutdown,shutdown=pause", "-qmp", "stdio"]
+        process.standardInput = input
+        process.standardOutput = output
+        Thread.detachNewThread { [self] in converse() }
+    }
+
+    private func send(_ command: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: command) else { return }
+        try? input.fileHandleForWriting.write(contentsOf: data + Data("\n".utf8))
+    }
+
+    private func converse() {
+        defer { done.signal() }
+        var buffered = Data()
+        send(["execute": "qmp_capabilities"])
+        var asked = false
+        while true {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { return }
+            buffered += chunk
+            while let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffered[..<newline], as: UTF8.self)
+                buffered.removeSubrange(...newline)
+                lock.withLock { transcript.append(line) }
+                // The guest has powered off and QEMU paused: the memory is as the guest left it.
+                if !asked && line.contains("\"event\": \"STOP\"") {
+                    asked = true
+                    for dump in dumps {
+                        send([
+                            "execute": "memsave",
+                            "arguments": [
+                                "val": Int64(bitPattern: dump.address), "size": dump.size, "filename": dump.file,
+                            ],
+                        ])
+                    }
+                    send(["execute": "quit"])
+                }
+            }
+        }
+    }
+
+    /// After QEMU has exited: nil, or what went wrong.
+    func finish() -> String? {
+        try? input.fileHandleForWriting.close()
+        _ = done.wait(timeout: .now() + 5)
+        let lines = lock.withLock { transcript }
+        if let error = lines.first(where: { $0.contains("\"error\"") }) { return error }
+        for dump in dumps {
+            let size = (try? FileManager.default.attributesOfItem(atPath: dump.file)[.size] as? Int) ?? 0
+            if size != dump.size {
+                return "QEMU saved \(size) of \(dump.size) bytes into \(dump.file) (the guest did not power off?)"
+            }
+        }
+        return nil
     }
 }

@@ -14,9 +14,11 @@ public struct Image: Codable, Sendable {
     public var sitesByOrigin: [String: Int]
     public var inlined: Int
     public var buildSeconds: Double
+    /// What PGO did in its build: instrumented it, or optimized it with a profile.
+    public var pgo: PGOReport?
 
     enum CodingKeys: String, CodingKey {
-        case level, app, inlined, sidecars
+        case level, app, inlined, sidecars, pgo
         case imageBytes = "image_bytes"
         case sitesRewritten = "sites_rewritten"
         case sitesByOrigin = "sites_by_origin"
@@ -41,10 +43,11 @@ public struct Image: Codable, Sendable {
 public enum ImageBuilder {
     /// Builds the image for `level` and `spec` into the directory `output`.
     public static func build(
-        level: Level, app spec: String, sidecars: [String] = [], output: String,
+        level: Level, app spec: String, sidecars: [String] = [], pgo: PGOMode? = nil, output: String,
         progress: @escaping (String) -> Void = { _ in }
     ) throws -> Image {
-        let (cached, image, _) = try cachedImage(level: level, app: spec, sidecars: sidecars, progress: progress)
+        let (cached, image, _) = try cachedImage(
+            level: level, app: spec, sidecars: sidecars, pgo: pgo, progress: progress)
         let staging = output + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         do {
@@ -67,9 +70,10 @@ public enum ImageBuilder {
         var sitesByOrigin: [String: Int] = [:]
         var inlined = 0
         var buildSeconds = 0.0
+        var pgo: PGOReport?
 
         enum CodingKeys: String, CodingKey {
-            case inlined
+            case inlined, pgo
             case sitesRewritten = "sites_rewritten"
             case sitesByOrigin = "sites_by_origin"
             case buildSeconds = "build_seconds"
@@ -81,12 +85,18 @@ public enum ImageBuilder {
     /// application's bitcode, the sidecars, the level, the data files a build
     /// reads and this ukl-opt binary. `reused` says which.
     public static func cachedImage(
-        level: Level, app spec: String, sidecars: [String] = [],
+        level: Level, app spec: String, sidecars: [String] = [], pgo: PGOMode? = nil,
         progress: @escaping (String) -> Void = { _ in }
     )
         throws -> (directory: String, image: Image, reused: Bool)
     {
         let started = Date()
+        if pgo != nil && level == .linux {
+            throw UKLError.input(
+                file: "--level linux",
+                reason: "PGO here profiles the combined application + kernel module, which only the UKL levels build")
+        }
+        if case .use(let profile, _)? = pgo { _ = try Profile.read(profile) }
         // Bad sidecars are reported before minutes of building.
         for sidecar in sidecars {
             if sidecar.hasSuffix(".c") {
@@ -117,7 +127,7 @@ public enum ImageBuilder {
         let defaultArguments = workload?.arguments ?? []
 
         let (kernelDirectory, stage, kernelKey) = try cachedKernelStage(
-            level: level, name: AppBuilder.name(of: spec), kernel: kernel, bitcode: bitcode, work: work,
+            level: level, name: AppBuilder.name(of: spec), kernel: kernel, bitcode: bitcode, pgo: pgo, work: work,
             progress: progress)
         let inputs = try [
             "kernel-shortcuts/ukl-init", "scripts/make-initramfs.sh", "initramfs/init.c", "apps/runtime/start.c",
@@ -132,7 +142,7 @@ public enum ImageBuilder {
         let scripts = try DataDirectory.file("scripts")
         let load = { try? Image.load(directory.path) }
         let (image, reused) = try entry(directory, level: level, load: load) { staging in
-            for name in ["bzImage", "System.map", "rewrite.json", "lto.json"] {
+            for name in ["bzImage", "System.map", "rewrite.json", "lto.json", ProfileLayout.fileName] {
                 let file = URL(fileURLWithPath: kernelDirectory).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: file.path) {
                     try FileManager.default.copyItem(at: file, to: staging.appendingPathComponent(name))
@@ -177,7 +187,8 @@ public enum ImageBuilder {
             let image = Image(
                 level: level, app: AppBuilder.name(of: spec), sidecars: sidecarNames, imageBytes: bytes,
                 sitesRewritten: stage.sitesRewritten, sitesByOrigin: stage.sitesByOrigin, inlined: stage.inlined,
-                buildSeconds: ((stage.buildSeconds + Date().timeIntervalSince(started)) * 10).rounded() / 10)
+                buildSeconds: ((stage.buildSeconds + Date().timeIntervalSince(started)) * 10).rounded() / 10,
+                pgo: stage.pgo)
             try encodeJSON(image).write(to: staging.appendingPathComponent("image.json"))
             return image
         }
@@ -189,7 +200,7 @@ public enum ImageBuilder {
     /// cache (images/kernels) or built: at a UKL level the sites rewritten,
     /// `lto` with the kernel's bitcode and the kernel relinked around it.
     static func cachedKernelStage(
-        level: Level, name: String, kernel: String, bitcode: String, work: URL,
+        level: Level, name: String, kernel: String, bitcode: String, pgo: PGOMode? = nil, work: URL,
         progress: @escaping (String) -> Void
     ) throws -> (directory: String, stage: KernelStage, key: String) {
         let started = Date()
@@ -200,9 +211,16 @@ public enum ImageBuilder {
         // At linux the kernel does not depend on the application; what the
         // stage holds (bzImage, System.map, ...) depends on the tool at every level.
         let appInputs = level == .linux ? [] : [bitcode] + inputs
+        // A profile is keyed by its contents, not its path.
+        let (pgoKey, pgoFiles): ([String], [String]) =
+            switch pgo {
+            case nil: ([], [])
+            case .instrument: (["pgo:instrument"], [])
+            case .use(let profile, let allowStale): (["pgo:use", "allow-stale:\(allowStale)"], [profile])
+            }
         let key = try Cache.key(
-            strings: [kernel, level.rawValue, Cache.toolIdentity] + (level == .linux ? [] : [name]),
-            files: [kernel + "/arch/x86/boot/bzImage"] + appInputs)
+            strings: [kernel, level.rawValue, Cache.toolIdentity] + (level == .linux ? [] : [name]) + pgoKey,
+            files: [kernel + "/arch/x86/boot/bzImage"] + appInputs + pgoFiles)
         let directory = try Cache.directory("images/kernels").appendingPathComponent("\(level.rawValue)-\(key)")
         let record = directory.appendingPathComponent("kernel.json")
         let load = {
@@ -231,9 +249,13 @@ public enum ImageBuilder {
                         pipeline: try LTO.pipeline(named: "lto"),
                         progress: { progress("\(level.rawValue): lto: \($0)") },
                         // Not progress: shown under --quiet too, and before a failure.
-                        warning: { Warnings.standardError("\(level.rawValue): lto: \($0)") }),
+                        warning: { Warnings.standardError("\(level.rawValue): lto: \($0)") }, pgo: pgo),
                     app: module)
                 stage.inlined = lto.inlined
+                stage.pgo = lto.pgo
+                if let layout = lto.layout {
+                    try encodeJSON(layout).write(to: staging.appendingPathComponent(ProfileLayout.fileName))
+                }
                 try encodeJSON(report).write(to: staging.appendingPathComponent("rewrite.json"))
                 try encodeJSON(lto).write(to: staging.appendingPathComponent("lto.json"))
                 progress("\(level.rawValue): relinking the kernel")

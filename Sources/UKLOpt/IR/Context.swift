@@ -42,6 +42,7 @@ final class Context {
 
     var int64: LLVMTypeRef { LLVMInt64TypeInContext(ref) }
     var int32: LLVMTypeRef { LLVMInt32TypeInContext(ref) }
+    var int8: LLVMTypeRef { LLVMInt8TypeInContext(ref) }
     var int1: LLVMTypeRef { LLVMInt1TypeInContext(ref) }
     var pointer: LLVMTypeRef { LLVMPointerTypeInContext(ref, 0) }
     var void: LLVMTypeRef { LLVMVoidTypeInContext(ref) }

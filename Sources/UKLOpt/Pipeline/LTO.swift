@@ -14,12 +14,15 @@ public struct LTO {
         /// Each of LLVM's warnings, as soon as the step that raised it ends:
         /// a run that fails later has shown them already.
         public var warning: (String) -> Void
+        /// Instrument the combined module, or optimize it with a profile.
+        public var pgo: PGOMode?
 
         public init(
             kernel: String, apps: [String], output: String, pipeline: String,
             progress: @escaping (String) -> Void = { _ in },
-            warning: @escaping (String) -> Void = Warnings.standardError
+            warning: @escaping (String) -> Void = Warnings.standardError, pgo: PGOMode? = nil
         ) {
+            self.pgo = pgo
             self.kernel = kernel
             self.apps = apps
             self.output = output
@@ -47,9 +50,13 @@ public struct LTO {
         public var seconds: [String: Double]
         /// What LLVM warned about while linking, optimizing and generating code.
         public var warnings: [String]
+        /// What PGO did, when it ran.
+        public var pgo: PGOReport?
+        /// Where an instrumented module's counters are (in its own file, pgo-layout.json).
+        public var layout: ProfileLayout? = nil
 
         enum CodingKeys: String, CodingKey {
-            case pipeline, inlined, seconds, warnings
+            case pipeline, inlined, seconds, warnings, pgo
             case kernelModules = "kernel_modules"
             case libraryModules = "library_modules"
             case objectFiles = "object_files"
@@ -132,8 +139,25 @@ public struct LTO {
         clock.lap("link")
         passOnWarnings()
 
-        options.progress("optimizing: \(options.pipeline)")
         let machine = try TargetMachine(triple: combined.triple)
+        var layout: ProfileLayout?
+        var pgo: PGOReport?
+        switch options.pgo {
+        case .instrument:
+            options.progress("instrumenting for PGO (pgo-instr-gen, lowered into two arrays)")
+            let instrumented = try Instrumentation.instrument(
+                combined, machine: machine, start: contract.appEntrySymbol)
+            layout = instrumented
+            pgo = PGOReport(instrumented: instrumented)
+            clock.lap("instrument")
+        case .use(let profile, let allowStale):
+            options.progress("annotating with the profile \(profile)")
+            pgo = try ProfileUse.apply(profile, to: combined, machine: machine, allowStale: allowStale)
+            clock.lap("profile")
+            passOnWarnings()
+        case nil: break
+        }
+        options.progress("optimizing: \(options.pipeline)")
         let passOptions = LLVMCreatePassBuilderOptions()
         defer { LLVMDisposePassBuilderOptions(passOptions) }
         if let error = LLVMRunPasses(combined.handle, options.pipeline, machine.ref, passOptions) {
@@ -185,7 +209,7 @@ public struct LTO {
             appToKernelCalls: before, appToKernelCallsAfter: remaining,
             inlined: appCalls.reduce(0) { $0 + max(0, $1.value - (after[$1.key] ?? 0)) },
             inlinedCallees: appCalls.keys.filter { after[$0] == nil }.sorted(),
-            seconds: clock.laps, warnings: warnings)
+            seconds: clock.laps, warnings: warnings, pgo: pgo, layout: layout)
     }
 
     /// Refuses a kernel that lacks a symbol the rewritten application calls

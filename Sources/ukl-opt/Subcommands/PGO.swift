@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import UKLOpt
+
+extension UKLOptCommand {
+    struct PGO: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pgo",
+            abstract: "Profile-guided optimization over the combined application + kernel module.",
+            discussion: """
+                The whole image is profiled, the kernel with the application: IR-level \
+                instrumentation (LLVM's pgo-instr-gen, as clang -fprofile-generate places it) of \
+                the combined module, except early boot code and the kernel's noinstr code. The \
+                kernel has no profiling runtime: ukl-opt lowers the counters into two arrays and \
+                reads them from the guest's memory when it powers off. The profile is an indexed \
+                .profdata that llvm-profdata-19 reads.
+
+                  ukl-opt pgo instrument --level nss --app syscall-bench -o train/
+                  ukl-opt pgo collect train/ -o bench.profdata
+                  ukl-opt pgo use --level nss --app syscall-bench --profile bench.profdata -o image/
+
+                or `ukl-opt pgo train` for the first two in one step. A profile is for one level, \
+                application and kernel: one whose functions no longer match (changed source, \
+                another level or kernel) is refused with the counts, unless --allow-stale.
+                """,
+            subcommands: [Instrument.self, Collect.self, Train.self, Use.self, Show.self]
+        )
+    }
+}
+
+/// Progress lines on stderr, prefixed with the command's name, unless quiet.
+func progressPrinter(_ name: String, quiet: Bool) -> (String) -> Void {
+    { step in if !quiet { FileHandle.standardError.write(Data("\(name): \(step)\n".utf8)) } }
+}
+
+/// One line about a profile, as `pgo collect` and `pgo train` print it.
+func describe(_ summary: Profile.Summary, path: String) -> String {
+    "\(path): \(summary.functions) functions run, \(summary.counters) counters, "
+        + "\(summary.indirectCalls) indirect calls counted; hottest \(summary.hottest) "
+        + "(entered \(summary.maxEntryCount) times)"
+}
+
+extension UKLOptCommand.PGO {
+    struct Instrument: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build an instrumented (training) image.")
+
+        @OptionGroup var source: ImageOptions
+
+        @Option(name: .short, help: "The image directory to write.")
+        var output: String
+
+        @Flag(help: "No progress on stderr.")
+        var quiet = false
+
+        func run() throws {
+            try reportingErrors {
+                let image = try ImageBuilder.build(
+                    level: source.level, app: source.app, sidecars: source.sidecar, pgo: .instrument,
+                    output: output, progress: progressPrinter("pgo instrument", quiet: quiet))
+                if !quiet, let pgo = image.pgo {
+                    FileHandle.standardError.write(
+                        Data(
+                            "pgo instrument: \(output): \(pgo.functions) functions, \(pgo.counters ?? 0) counters\n"
+                                .utf8))
+                }
+            }
+        }
+    }
+
+    struct Collect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Boot an instrumented image, run the application to its end, and write its profile.")
+
+        @Argument(help: "An image from 'ukl-opt pgo instrument'.")
+        var image: String
+
+        @Option(name: .short, help: "The profile to write (indexed .profdata).")
+        var output: String
+
+        @Argument(parsing: .postTerminator, help: "Arguments for the application.")
+        var arguments: [String] = []
+
+        @Option(help: "Seconds of emulator time before the guest counts as hung.")
+        var timeout: Double = 300
+
+        @Flag(help: "No progress on stderr.")
+        var quiet = false
+
+        func run() throws {
+            try reportingErrors {
+                let collection = try ProfileCollector.collect(
+                    image: image, arguments: arguments, timeout: timeout, to: output)
+                FileHandle.standardOutput.write(Data(collection.run.output.utf8))
+                if !quiet {
+                    FileHandle.standardError.write(
+                        Data("pgo collect: \(describe(collection.summary, path: output))\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Instrument and collect in one step: build (or reuse) the training image and write its profile.")
+
+        @OptionGroup var source: ImageOptions
+
+        @Option(name: .short, help: "The profile to write (indexed .profdata).")
+        var output: String
+
+        @Argument(parsing: .postTerminator, help: "Arguments for the application.")
+        var arguments: [String] = []
+
+        @Option(help: "Seconds of emulator time before the guest counts as hung.")
+        var timeout: Double = 300
+
+        @Flag(help: "No progress on stderr.")
+        var quiet = false
+
+        func run() throws {
+            try reportingErrors {
+                let progress = progressPrinter("pgo train", quiet: quiet)
+                let (directory, _, _) = try ImageBuilder.cachedImage(
+                    level: source.level, app: source.app, sidecars: source.sidecar, pgo: .instrument,
+                    progress: progress)
+                progress("booting the instrumented image")
+                let collection = try ProfileCollector.collect(
+                    image: directory, arguments: arguments, timeout: timeout, to: output)
+                progress(describe(collection.summary, path: output))
+            }
+        }
+    }
+
+    struct Use: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build an image optimized with a profile.")
+
+        @OptionGroup var source: ImageOptions
+
+        @Option(help: "The profile (from 'ukl-opt pgo collect' or 'train').")
+        var profile: String
+
+        @Flag(help: "Use a profile even when some of its functions no longer match.")
+        var allowStale = false
+
+        @Option(name: .short, help: "The image directory to write.")
+        var output: String
+
+        @Flag(help: "No progress on stderr.")
+        var quiet = false
+
+        func run() throws {
+            try reportingErrors {
+                let image = try ImageBuilder.build(
+                    level: source.level, app: source.app, sidecars: source.sidecar,
+                    pgo: .use(profile: profile, allowStale: allowStale), output: output,
+                    progress: progressPrinter("pgo use", quiet: quiet))
+                if !quiet, let pgo = image.pgo {
+                    FileHandle.standardError.write(
+                        Data(
+                            "pgo use: \(output): \(pgo.matched ?? 0) of \(pgo.functions) profiled functions matched\n"
+                                .utf8))
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Summarize a profile (llvm-profdata-19 show gives the details).")
+
+        @Argument(help: "A profile.")
+        var profile: String
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors {
+                let summary = try Profile.summary(profile)
+                if json {
+                    try writeOutput(try encodeJSON(summary), to: "-")
+                } else {
+                    print(describe(summary, path: profile))
+                }
+            }
+        }
+    }
+}
