@@ -4,7 +4,7 @@ extension Comparison {
     /// The table `compare` prints: per-op ticks with their ratio to linux,
     /// then what each level's image is and cost to build and run.
     public var text: String {
-        let columns = levels.map(\.level.rawValue)
+        let columns = levels.map(\.label)
         var rows = [[""] + columns]
         for op in opNames {
             rows.append(
@@ -42,10 +42,11 @@ extension Comparison {
                 "  *\(kind.suffix): \(kind.meaning) (\(kind.higherIsBetter ? "higher" : "lower") is better)")
         }
         lines.append("  emulator wall s is host time spent in QEMU TCG, not guest time")
+        lines += profileLines
         lines += transitionLines
         for entry in failures {
             lines.append(
-                "\(entry.level.rawValue): "
+                "\(entry.label): "
                     + (entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")"))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -59,15 +60,48 @@ extension Comparison {
         var lines = [
             "privileged and mode-switching instructions per op (its most common repetition; exact counts by a QEMU plugin)"
         ]
-        let width = levels.map(\.level.rawValue.count).max() ?? 0
+        let width = levels.map(\.label.count).max() ?? 0
         for op in ops {
             lines.append("  \(op)")
             for entry in levels {
                 guard let counts = entry.transitions[op] else { continue }
-                let name = entry.level.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+                let name = entry.label.padding(toLength: width, withPad: " ", startingAt: 0)
                 lines.append("    \(name)  \(Transitions.summary(counts))")
             }
         }
+        return lines
+    }
+
+    /// With PGO rows: each op's figure with the profile over the figure
+    /// without, per level, then the instrumented image's overhead and
+    /// how the profile matched.
+    var profileLines: [String] {
+        let pairs = levels.filter(\.pgo).compactMap { pgo in
+            levels.first { !$0.pgo && $0.level == pgo.level }.map { (plain: $0, pgo: pgo) }
+        }
+        guard !pairs.isEmpty else { return [] }
+        var rows = [["with a profile / without"] + pairs.map(\.pgo.label)]
+        func ratio(_ a: Int?, _ b: Int?) -> String {
+            guard let a, let b, b > 0 else { return "-" }
+            return String(format: "%.2fx", Double(a) / Double(b))
+        }
+        for op in opNames {
+            rows.append([op] + pairs.map { ratio($0.pgo.ops[op], $0.plain.ops[op]) })
+        }
+        if pairs.contains(where: { $0.pgo.instrumentedOps != nil }) {
+            for op in opNames {
+                rows.append(["instrumented " + op] + pairs.map { ratio($0.pgo.instrumentedOps?[op], $0.plain.ops[op]) })
+            }
+        }
+        rows.append(
+            ["profile records matched"]
+                + pairs.map { pair in
+                    pair.pgo.profileUse.map { "\($0.matched ?? 0)/\($0.functions)" } ?? "-"
+                })
+        var lines = ["profile-guided rebuilds: each figure with the profile over the same level's without"]
+        lines += table(rows, right: Set(1..<rows[0].count))
+        let sources = Set(pairs.compactMap(\.pgo.profile).map { ($0 as NSString).deletingLastPathComponent })
+        lines.append("  profiles from \(sources.sorted().joined(separator: ", "))")
         return lines
     }
 
@@ -121,7 +155,7 @@ extension Comparison {
                 let x = x0 + Double(index) * bar
                 let color = palette[(levels.firstIndex { $0.level == entry.level } ?? index) % palette.count]
                 out.append(
-                    ##"<rect x="\##(f(x))" y="\##(f(y(value)))" width="\##(f(bar - 3))" height="\##(f(y(0) - y(value)))" fill="\##(color)"><title>\##(entry.level.rawValue) \##(op): \##(ticks) ticks (\##(String(format: "%.2f", value))x)</title></rect>"##
+                    ##"<rect x="\##(f(x))" y="\##(f(y(value)))" width="\##(f(bar - 3))" height="\##(f(y(0) - y(value)))" fill="\##(color)"><title>\##(entry.label) \##(op): \##(ticks) ticks (\##(String(format: "%.2f", value))x)</title></rect>"##
                 )
                 out.append(
                     ##"<text transform="translate(\##(f(x + bar / 2 + 1)) \##(f(y(value) - 4))) rotate(-90)" font-size="9">\##(ticks)</text>"##
@@ -137,7 +171,7 @@ extension Comparison {
             let color = palette[(levels.firstIndex { $0.level == entry.level } ?? index) % palette.count]
             out.append(##"<rect x="\##(f(x))" y="\##(f(height - 40))" width="12" height="12" fill="\##(color)"/>"##)
             out.append(
-                ##"<text x="\##(f(x + 17))" y="\##(f(height - 30))" font-size="12">\##(entry.level.rawValue)</text>"##)
+                ##"<text x="\##(f(x + 17))" y="\##(f(height - 30))" font-size="12">\##(entry.label)</text>"##)
         }
         out.append(
             ##"<text x="\##(f(left))" y="\##(f(height - 10))" fill="#4c566a">bar labels: each op's figure; 1/NAME.rps: linux's rate over the level's; red line: linux (1.00x)</text>"##

@@ -21,6 +21,12 @@ extension UKLOptCommand {
                 syscall sites rewritten, the app-to-kernel calls LTO inlined, the build time and \
                 the emulator wall time (host time in QEMU, not guest time).
 
+                With --pgo each UKL level is built a second time with a profile (see `ukl-opt pgo`) \
+                and shown beside the plain build ("nss+pgo"), with each figure's ratio to the plain \
+                one. The profiles are the bundled ones (profiles/APP.LEVEL.profdata) or, with \
+                --train or where none is bundled, trained now on each level's instrumented image; \
+                then the instrumented image's own figures are shown too (its overhead).
+
                 Exit status: 0 when every level ran and its application exited 0; 3 when a guest \
                 crashed, hung or its application failed (the table still prints); 1 bad input; \
                 2 internal error or a failed program it ran.
@@ -47,6 +53,18 @@ extension UKLOptCommand {
 
         @Option(help: "Seconds of emulator time before a guest counts as hung.")
         var timeout: Double = 300
+
+        @Flag(
+            help: ArgumentHelp(
+                "Also build each UKL level with a profile and show it beside the plain one (profiles/APP.LEVEL.profdata, or trained now)."
+            ))
+        var pgo = false
+
+        @Flag(help: "With --pgo: train the profiles now (on instrumented images) even where bundled ones exist.")
+        var train = false
+
+        @Flag(help: "With --pgo: use a profile even when some of its functions no longer match.")
+        var allowStale = false
 
         @Flag(help: "No progress on stderr.")
         var quiet = false
@@ -79,7 +97,7 @@ extension UKLOptCommand {
                 let quiet = quiet
                 let chosen = try chosenLevels()
                 let comparison = try Comparison.run(
-                    levels: chosen, app: app, timeout: timeout,
+                    levels: chosen, app: app, timeout: timeout, pgo: pgo, train: train, allowStale: allowStale,
                     progress: { step in
                         if !quiet { FileHandle.standardError.write(Data("compare: \(step)\n".utf8)) }
                     })
@@ -92,7 +110,7 @@ extension UKLOptCommand {
                 for entry in comparison.failures {
                     FileHandle.standardError.write(
                         Data(
-                            "ukl-opt: error: \(entry.level.rawValue): \(entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")")\n"
+                            "ukl-opt: error: \(entry.label): \(entry.failure ?? "the application exited with status \(entry.status.map(String.init) ?? "?")")\n"
                                 .utf8))
                 }
                 if !comparison.failures.isEmpty { throw ExitCode(3) }
