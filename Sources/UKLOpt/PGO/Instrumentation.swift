@@ -174,6 +174,9 @@ enum Instrumentation {
         if let version = LLVMGetNamedGlobal(module.handle, "__llvm_profile_raw_version") {
             LLVMDeleteGlobal(version)
         }
+        for function in module.functions where function.name.hasPrefix("llvm.instrprof.") {
+            LLVMDeleteFunction(function.ref)
+        }
         try module.verify()
         return ProfileLayout(
             functions: functions, counterCount: counterCount, siteCount: siteCount, slotsPerSite: slotsPerSite,

@@ -41,6 +41,12 @@ extension UKLOptCommand {
                 valueName: "PORT"))
         var forward: [Guest.PortForward] = []
 
+        @Option(help: "Build the image with this profile (see 'ukl-opt pgo').")
+        var profile: String?
+
+        @Flag(help: "With --profile: use it even when some of its functions no longer match.")
+        var allowStale = false
+
         @Flag(help: "Print JSON instead of the application's output.")
         var json = false
 
@@ -52,6 +58,7 @@ extension UKLOptCommand {
                 let quiet = quiet
                 let (directory, image, _) = try ImageBuilder.cachedImage(
                     level: source.level, app: source.app, sidecars: source.sidecar,
+                    pgo: profile.map { .use(profile: $0, allowStale: allowStale) },
                     progress: { step in
                         if !quiet { FileHandle.standardError.write(Data("run: \(step)\n".utf8)) }
                     })
