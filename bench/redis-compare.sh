@@ -11,10 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
-export PATH="/opt/swift/usr/bin:$PATH"
-swift build -c release --product ukl-opt >&2
-TOOL=$(swift build -c release --show-bin-path)/ukl-opt
+source scripts/release-tool.sh
 OUT=${UKL_OUT:-out}
 mkdir -p "$OUT"
 "$TOOL" compare --app redis --json "$OUT/redis.json" --plot "$OUT/redis.svg" "$@"

@@ -340,3 +340,55 @@ void ukl_pgo_use(LLVMModuleRef M, LLVMTargetMachineRef TM, const char *path, uin
       ++*mismatched;
   }
 }
+
+namespace {
+// Takes the remarks of one pass and passes everything else to the handler
+// it replaces while it is installed.
+struct RemarkCollector : DiagnosticHandler {
+  std::unique_ptr<DiagnosticHandler> next;
+  std::string pass;
+  ukl_remark_fn fn;
+  void *ctx;
+
+  bool isAnyRemarkEnabled() const override { return true; }
+  bool isPassedOptRemarkEnabled(StringRef name) const override { return name == pass; }
+  bool isMissedOptRemarkEnabled(StringRef) const override { return false; }
+  bool isAnalysisRemarkEnabled(StringRef) const override { return false; }
+
+  bool handleDiagnostics(const DiagnosticInfo &info) override {
+    if (auto *remark = dyn_cast<DiagnosticInfoIROptimization>(&info)) {
+      if (remark->getPassName() == pass && info.getKind() == DK_OptimizationRemark) {
+        std::string arguments;
+        for (const auto &argument : remark->getArgs())
+          if (!argument.Key.empty() && argument.Key != "String")
+            arguments += argument.Key + "=" + argument.Val + "\n";
+        fn(ctx, remark->getFunction().getName().str().c_str(), arguments.c_str());
+      }
+      return true;
+    }
+    if (next->DiagHandlerCallback) {
+      next->DiagHandlerCallback(&info, next->DiagnosticContext);
+      return true;
+    }
+    return next->handleDiagnostics(info);
+  }
+};
+} // namespace
+
+LLVMErrorRef ukl_run_passes_with_remarks(LLVMModuleRef M, const char *passes, LLVMTargetMachineRef TM,
+                                         LLVMPassBuilderOptionsRef options, const char *remark_pass,
+                                         ukl_remark_fn fn, void *ctx) {
+  LLVMContext &context = unwrap(M)->getContext();
+  auto collector = std::make_unique<RemarkCollector>();
+  collector->next = context.getDiagnosticHandler();
+  collector->pass = remark_pass;
+  collector->fn = fn;
+  collector->ctx = ctx;
+  RemarkCollector *installed = collector.get();
+  context.setDiagnosticHandler(std::move(collector));
+  LLVMErrorRef error = LLVMRunPasses(M, passes, TM, options);
+  // Hand the context its own handler back.
+  std::unique_ptr<DiagnosticHandler> previous = std::move(installed->next);
+  context.setDiagnosticHandler(std::move(previous));
+  return error;
+}

@@ -123,6 +123,15 @@ import Testing
         #expect(report.matched == layout.functions.count && !report.isStale)
         #expect(same.text.contains("!{!\"function_entry_count\""))
         #expect(same.text.contains("!{!\"VP\", i32 0, i64 100"), "no indirect-call value profile")
+        // The LTO pipeline promotes the indirect call to the one target the profile saw.
+        let options = LLVMCreatePassBuilderOptions()!
+        defer { LLVMDisposePassBuilderOptions(options) }
+        let (error, promoted) = ProfileUse.runReportingPromotions(
+            same, pipeline: "lto<O2>", machine: try Self.machine(for: same), options: options,
+            isApplication: { $0 == "work" })
+        #expect(error == nil)
+        #expect(
+            promoted == [.init(caller: "work", callee: "twice", count: 100, total: 100, inApplication: true)])
 
         let changed = try Self.module(changed: true)
         let machine = try Self.machine(for: changed)
@@ -189,5 +198,43 @@ import Testing
             Fixtures.tool, ["run", "--quiet", "--profile", profile, "--level", "base", "--app", app, "--sidecar", helper])
         #expect(other.status == 1)
         #expect(other.stderr.contains("stale: "), "\(other.stderr)")
+    }
+
+    /// The bundled profiles (profiles/syscall-bench.LEVEL.profdata) still
+    /// match every UKL level's module: `compare --pgo` uses them, refusing a
+    /// stale one, and each level's build with its profile prints the same
+    /// ops as without. Training nss again gives the very same file: a
+    /// profile is a function of the image alone.
+    @Test(.enabled(if: enabled, "UKL_KERNEL_BUILD is not set"), .integration)
+    func theBundledProfilesAreCurrentAndTrainAgainToTheSameBytes() throws {
+        let work = try Fixtures.scratch()
+        let json = work.appendingPathComponent("compare.json").path
+        let compare = try Fixtures.run(
+            Fixtures.tool, ["compare", "--quiet", "--pgo", "--levels", "base,bypass,nss,shortcut", "--json", json])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: json))
+        let levels = try #require(
+            (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["levels"] as? [[String: Any]])
+        #expect(levels.count == 8)
+        for pair in stride(from: 0, to: levels.count - 1, by: 2) {
+            let plain = levels[pair]
+            let pgo = levels[pair + 1]
+            let level = plain["level"] as? String ?? "?"
+            #expect(pgo["pgo"] as? Bool == true && pgo["level"] as? String == level)
+            #expect((pgo["profile"] as? String)?.hasSuffix("profiles/syscall-bench.\(level).profdata") == true)
+            let use = pgo["profile_use"] as? [String: Any]
+            #expect(use?["mismatched"] as? Int == 0 && use?["missing"] as? Int == 0, "\(level): \(use ?? [:])")
+            let plainOps = (plain["ops"] as? [String: Int]).map { Set($0.keys) }
+            #expect(plainOps != nil && plainOps == (pgo["ops"] as? [String: Int]).map { Set($0.keys) }, "\(level)")
+        }
+
+        let bundled = Fixtures.root.appendingPathComponent("profiles/syscall-bench.nss.profdata")
+        let trained = work.appendingPathComponent("nss.profdata").path
+        let train = try Fixtures.run(
+            Fixtures.tool, ["pgo", "train", "--quiet", "--level", "nss", "--app", "syscall-bench", "-o", trained])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(
+            FileManager.default.contents(atPath: trained) == (try Data(contentsOf: bundled)),
+            "a fresh nss profile differs from the bundled one: train them again (scripts/train-profiles.sh)")
     }
 }

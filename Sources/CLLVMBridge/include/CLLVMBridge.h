@@ -115,6 +115,14 @@ int ukl_profile_read(const char *path, ukl_profile_fn fn, void *ctx, int *ir_lev
  * profile's records. Errors reach the context's diagnostic handler. */
 void ukl_pgo_use(LLVMModuleRef M, LLVMTargetMachineRef TM, const char *path, uint64_t *matched,
                  uint64_t *mismatched, uint64_t *missing);
+
+/* LLVMRunPasses, reporting each optimization remark of pass REMARK_PASS
+ * (e.g. "pgo-icall-prom") as FN(ctx, function, key/value pairs as
+ * "Key=Value" lines). Other diagnostics go to the context's handler. */
+typedef void (*ukl_remark_fn)(void *ctx, const char *function, const char *arguments);
+LLVMErrorRef ukl_run_passes_with_remarks(LLVMModuleRef M, const char *passes, LLVMTargetMachineRef TM,
+                                         LLVMPassBuilderOptionsRef options, const char *remark_pass,
+                                         ukl_remark_fn fn, void *ctx);
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,25 @@ public struct PGOReport: Codable, Sendable, Equatable {
     public var matched: Int?
     public var mismatched: Int?
     public var missing: Int?
+    /// Indirect calls the LTO pipeline promoted to guarded direct calls
+    /// (which it may then inline), most frequent first.
+    public var promoted: [Promotion]?
+
+    /// One promoted call site: in `caller`, the target `callee`, taken
+    /// `count` of the site's `total` calls in training.
+    public struct Promotion: Codable, Sendable, Equatable {
+        public var caller: String
+        public var callee: String
+        public var count: UInt64
+        public var total: UInt64
+        /// Whether the call is in the application's own code.
+        public var inApplication: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case caller, callee, count, total
+            case inApplication = "in_application"
+        }
+    }
 
     init(instrumented layout: ProfileLayout) {
         mode = "instrument"
@@ -64,6 +83,38 @@ enum ProfileUse {
             throw UKLError.input(file: profile, reason: staleness(report) + "; train it again, or pass --allow-stale")
         }
         return report
+    }
+
+    /// Runs the LTO pipeline and collects the remarks of LLVM's indirect-call
+    /// promotion (pgo-icall-prom).
+    static func runReportingPromotions(
+        _ module: borrowing Module, pipeline: String, machine: TargetMachine, options: LLVMPassBuilderOptionsRef,
+        isApplication: @escaping (String) -> Bool
+    ) -> (LLVMErrorRef?, [PGOReport.Promotion]) {
+        final class Sink {
+            var promotions: [PGOReport.Promotion] = []
+            let isApplication: (String) -> Bool
+            init(_ isApplication: @escaping (String) -> Bool) { self.isApplication = isApplication }
+        }
+        let sink = Sink(isApplication)
+        let error = ukl_run_passes_with_remarks(
+            module.handle, pipeline, machine.ref, options, "pgo-icall-prom",
+            { context, function, arguments in
+                let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+                var values: [String: String] = [:]
+                for line in String(cString: arguments!).split(separator: "\n") {
+                    guard let equals = line.firstIndex(of: "=") else { continue }
+                    values[String(line[..<equals])] = String(line[line.index(after: equals)...])
+                }
+                let caller = String(cString: function!)
+                sink.promotions.append(
+                    .init(
+                        caller: caller, callee: values["DirectCallee"] ?? "?",
+                        count: UInt64(values["Count"] ?? "") ?? 0, total: UInt64(values["TotalCount"] ?? "") ?? 0,
+                        inApplication: sink.isApplication(caller)))
+            }, Unmanaged.passUnretained(sink).toOpaque())
+        let promotions = sink.promotions.sorted { ($0.count, $1.caller, $1.callee) > ($1.count, $0.caller, $0.callee) }
+        return (error, promotions)
     }
 
     /// "stale: 3 of 2110 functions changed their control flow, 1 is not in the module".

@@ -158,11 +158,19 @@ public struct LTO {
         case nil: break
         }
         options.progress("optimizing: \(options.pipeline)")
-        let passOptions = LLVMCreatePassBuilderOptions()
+        let passOptions = LLVMCreatePassBuilderOptions()!
         defer { LLVMDisposePassBuilderOptions(passOptions) }
-        if let error = LLVMRunPasses(combined.handle, options.pipeline, machine.ref, passOptions) {
+        // With a profile, the indirect calls it promotes to direct ones are reported.
+        let optimized =
+            pgo?.mode == "use"
+            ? ProfileUse.runReportingPromotions(
+                combined, pipeline: options.pipeline, machine: machine, options: passOptions,
+                isApplication: { $0 == contract.appEntrySymbol || $0.hasPrefix(contract.appPrefix) })
+            : (LLVMRunPasses(combined.handle, options.pipeline, machine.ref, passOptions), [])
+        if let error = optimized.0 {
             throw UKLError.input(file: "passes", reason: "pipeline '\(options.pipeline)': \(takeError(error))")
         }
+        pgo?.promoted = optimized.1
         clock.lap("optimize")
         passOnWarnings()
         let after = kernelCalls(in: combined, contract: contract)

@@ -98,8 +98,21 @@ extension Comparison {
                 + pairs.map { pair in
                     pair.pgo.profileUse.map { "\($0.matched ?? 0)/\($0.functions)" } ?? "-"
                 })
+        rows.append(["indirect calls promoted"] + pairs.map { "\($0.pgo.profileUse?.promoted?.count ?? 0)" })
         var lines = ["profile-guided rebuilds: each figure with the profile over the same level's without"]
         lines += table(rows, right: Set(1..<rows[0].count))
+        // The calls the compiler turned direct, where the hand-written shortcuts go.
+        for pair in pairs {
+            let promoted = pair.pgo.profileUse?.promoted ?? []
+            guard !promoted.isEmpty else { continue }
+            lines.append("  \(pair.pgo.label): indirect calls promoted (caller -> target, training calls), most frequent first")
+            for call in promoted.prefix(8) {
+                lines.append(
+                    "    \(call.caller) -> \(call.callee)  \(call.count)/\(call.total)"
+                        + (call.inApplication ? "  (application code)" : ""))
+            }
+            if promoted.count > 8 { lines.append("    ... and \(promoted.count - 8) more (compare --json has them all)") }
+        }
         let sources = Set(pairs.compactMap(\.pgo.profile).map { ($0 as NSString).deletingLastPathComponent })
         lines.append("  profiles from \(sources.sorted().joined(separator: ", "))")
         return lines
@@ -110,7 +123,9 @@ extension Comparison {
     public var svg: String {
         let ops = opNames
         let shown = levels.filter { !$0.ops.isEmpty }
-        let palette = ["#4c566a", "#5e81ac", "#88c0d0", "#a3be8c", "#d08770", "#b48ead"]
+        let palette = [
+            "#4c566a", "#5e81ac", "#88c0d0", "#a3be8c", "#d08770", "#b48ead", "#ebcb8b", "#8fbcbb", "#81a1c1", "#c0a080",
+        ]
         let bar = 22.0
         let gap = 26.0
         let left = 64.0
@@ -153,7 +168,7 @@ extension Comparison {
             for (index, entry) in shown.enumerated() {
                 guard let value = cost(op, entry), let ticks = entry.ops[op] else { continue }
                 let x = x0 + Double(index) * bar
-                let color = palette[(levels.firstIndex { $0.level == entry.level } ?? index) % palette.count]
+                let color = palette[(levels.firstIndex { $0.label == entry.label } ?? index) % palette.count]
                 out.append(
                     ##"<rect x="\##(f(x))" y="\##(f(y(value)))" width="\##(f(bar - 3))" height="\##(f(y(0) - y(value)))" fill="\##(color)"><title>\##(entry.label) \##(op): \##(ticks) ticks (\##(String(format: "%.2f", value))x)</title></rect>"##
                 )
@@ -168,7 +183,7 @@ extension Comparison {
         }
         for (index, entry) in shown.enumerated() {
             let x = left + Double(index) * 96
-            let color = palette[(levels.firstIndex { $0.level == entry.level } ?? index) % palette.count]
+            let color = palette[(levels.firstIndex { $0.label == entry.label } ?? index) % palette.count]
             out.append(##"<rect x="\##(f(x))" y="\##(f(height - 40))" width="12" height="12" fill="\##(color)"/>"##)
             out.append(
                 ##"<text x="\##(f(x + 17))" y="\##(f(height - 30))" font-size="12">\##(entry.label)</text>"##)

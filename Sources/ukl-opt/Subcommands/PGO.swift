@@ -28,6 +28,18 @@ extension UKLOptCommand {
     }
 }
 
+/// How a training run boots: `collect` and `train` take the same options.
+struct TrainingRun: ParsableArguments {
+    @Argument(parsing: .postTerminator, help: "Arguments for the application.")
+    var arguments: [String] = []
+
+    @Option(help: "Seconds of emulator time before the guest counts as hung.")
+    var timeout: Double = 300
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+}
+
 /// Progress lines on stderr, prefixed with the command's name, unless quiet.
 func progressPrinter(_ name: String, quiet: Bool) -> (String) -> Void {
     { step in if !quiet { FileHandle.standardError.write(Data("\(name): \(step)\n".utf8)) } }
@@ -78,21 +90,14 @@ extension UKLOptCommand.PGO {
         @Option(name: .short, help: "The profile to write (indexed .profdata).")
         var output: String
 
-        @Argument(parsing: .postTerminator, help: "Arguments for the application.")
-        var arguments: [String] = []
-
-        @Option(help: "Seconds of emulator time before the guest counts as hung.")
-        var timeout: Double = 300
-
-        @Flag(help: "No progress on stderr.")
-        var quiet = false
+        @OptionGroup var training: TrainingRun
 
         func run() throws {
             try reportingErrors {
                 let collection = try ProfileCollector.collect(
-                    image: image, arguments: arguments, timeout: timeout, to: output)
+                    image: image, arguments: training.arguments, timeout: training.timeout, to: output)
                 FileHandle.standardOutput.write(Data(collection.run.output.utf8))
-                if !quiet {
+                if !training.quiet {
                     FileHandle.standardError.write(
                         Data("pgo collect: \(describe(collection.summary, path: output))\n".utf8))
                 }
@@ -109,24 +114,17 @@ extension UKLOptCommand.PGO {
         @Option(name: .short, help: "The profile to write (indexed .profdata).")
         var output: String
 
-        @Argument(parsing: .postTerminator, help: "Arguments for the application.")
-        var arguments: [String] = []
-
-        @Option(help: "Seconds of emulator time before the guest counts as hung.")
-        var timeout: Double = 300
-
-        @Flag(help: "No progress on stderr.")
-        var quiet = false
+        @OptionGroup var training: TrainingRun
 
         func run() throws {
             try reportingErrors {
-                let progress = progressPrinter("pgo train", quiet: quiet)
+                let progress = progressPrinter("pgo train", quiet: training.quiet)
                 let (directory, _, _) = try ImageBuilder.cachedImage(
                     level: source.level, app: source.app, sidecars: source.sidecar, pgo: .instrument,
                     progress: progress)
                 progress("booting the instrumented image")
                 let collection = try ProfileCollector.collect(
-                    image: directory, arguments: arguments, timeout: timeout, to: output)
+                    image: directory, arguments: training.arguments, timeout: training.timeout, to: output)
                 progress(describe(collection.summary, path: output))
             }
         }
