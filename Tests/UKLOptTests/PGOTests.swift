@@ -195,7 +195,8 @@ import Testing
 
         // Another level's module does not match it.
         let other = try Fixtures.run(
-            Fixtures.tool, ["run", "--quiet", "--profile", profile, "--level", "base", "--app", app, "--sidecar", helper])
+            Fixtures.tool,
+            ["run", "--quiet", "--profile", profile, "--level", "base", "--app", app, "--sidecar", helper])
         #expect(other.status == 1)
         #expect(other.stderr.contains("stale: "), "\(other.stderr)")
     }

@@ -105,13 +105,16 @@ extension Comparison {
         for pair in pairs {
             let promoted = pair.pgo.profileUse?.promoted ?? []
             guard !promoted.isEmpty else { continue }
-            lines.append("  \(pair.pgo.label): indirect calls promoted (caller -> target, training calls), most frequent first")
+            lines.append(
+                "  \(pair.pgo.label): indirect calls promoted (caller -> target, training calls), most frequent first")
             for call in promoted.prefix(8) {
                 lines.append(
                     "    \(call.caller) -> \(call.callee)  \(call.count)/\(call.total)"
                         + (call.inApplication ? "  (application code)" : ""))
             }
-            if promoted.count > 8 { lines.append("    ... and \(promoted.count - 8) more (compare --json has them all)") }
+            if promoted.count > 8 {
+                lines.append("    ... and \(promoted.count - 8) more (compare --json has them all)")
+            }
         }
         let sources = Set(pairs.compactMap(\.pgo.profile).map { ($0 as NSString).deletingLastPathComponent })
         lines.append("  profiles from \(sources.sorted().joined(separator: ", "))")
@@ -124,7 +127,8 @@ extension Comparison {
         let ops = opNames
         let shown = levels.filter { !$0.ops.isEmpty }
         let palette = [
-            "#4c566a", "#5e81ac", "#88c0d0", "#a3be8c", "#d08770", "#b48ead", "#ebcb8b", "#8fbcbb", "#81a1c1", "#c0a080",
+            "#4c566a", "#5e81ac", "#88c0d0", "#a3be8c", "#d08770", "#b48ead", "#ebcb8b", "#8fbcbb", "#81a1c1",
+            "#c0a080",
         ]
         let bar = 22.0
         let gap = 26.0
