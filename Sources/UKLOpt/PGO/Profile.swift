@@ -149,6 +149,6 @@ func takeCString(_ string: UnsafeMutablePointer<CChar>?) -> String {
 /// Calls `body` with `strings` as an array of C strings that live for the call.
 func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     let copies = strings.map { strdup($0) }
-    defer { copies.forEach { free($0) } }
+    defer { for copy in copies { free(copy) } }
     return body(copies.map { UnsafePointer($0) })
 }

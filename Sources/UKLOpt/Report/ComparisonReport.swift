@@ -102,19 +102,30 @@ extension Comparison {
         var lines = ["profile-guided rebuilds: each figure with the profile over the same level's without"]
         lines += table(rows, right: Set(1..<rows[0].count))
         // The calls the compiler turned direct, where the hand-written shortcuts go.
-        for pair in pairs {
-            let promoted = pair.pgo.profileUse?.promoted ?? []
-            guard !promoted.isEmpty else { continue }
+        func name(_ call: PGOReport.Promotion) -> String { "\(call.caller) -> \(call.callee)" }
+        let promoted = pairs.map { $0.pgo.profileUse?.promoted ?? [] }
+        let common = promoted.map { Set($0.map(name)) }.reduce(Set(promoted.first?.map(name) ?? [])) {
+            $0.intersection($1)
+        }
+        let shared = (promoted.first ?? []).filter { common.contains(name($0)) }
+        if !shared.isEmpty {
             lines.append(
-                "  \(pair.pgo.label): indirect calls promoted (caller -> target, training calls), most frequent first")
-            for call in promoted.prefix(8) {
+                "  indirect calls promoted\(pairs.count > 1 ? " at every level" : "") "
+                    + "(caller -> target, training calls), most frequent first")
+            for call in shared.prefix(8) {
                 lines.append(
-                    "    \(call.caller) -> \(call.callee)  \(call.count)/\(call.total)"
+                    "    \(name(call))  \(call.count)/\(call.total)"
                         + (call.inApplication ? "  (application code)" : ""))
             }
-            if promoted.count > 8 {
-                lines.append("    ... and \(promoted.count - 8) more (compare --json has them all)")
-            }
+            if shared.count > 8 { lines.append("    ... and \(shared.count - 8) more (compare --json has them all)") }
+        }
+        let everywhere = Set(promoted.flatMap { $0.map(name) })
+        for (pair, calls) in zip(pairs, promoted) where pairs.count > 1 {
+            let here = Set(calls.map(name))
+            let only = calls.map(name).filter { !common.contains($0) }
+            let not = everywhere.subtracting(here).sorted()
+            if !only.isEmpty { lines.append("  \(pair.pgo.label) also: \(only.prefix(6).joined(separator: ", "))") }
+            if !not.isEmpty { lines.append("  \(pair.pgo.label) not: \(not.prefix(6).joined(separator: ", "))") }
         }
         let sources = Set(pairs.compactMap(\.pgo.profile).map { ($0 as NSString).deletingLastPathComponent })
         lines.append("  profiles from \(sources.sorted().joined(separator: ", "))")
