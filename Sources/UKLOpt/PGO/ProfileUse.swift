@@ -121,6 +121,6 @@ enum ProfileUse {
     static func staleness(_ report: PGOReport) -> String {
         "stale: \(report.mismatched ?? 0) of \(report.functions) functions changed their control flow, "
             + "\(report.missing ?? 0) \((report.missing ?? 0) == 1 ? "is" : "are") not in the module "
-            + "(another level, kernel or source)"
+            + "(changed source, another application or kernel)"
     }
 }

@@ -19,9 +19,11 @@ extension UKLOptCommand {
                   ukl-opt pgo collect train/ -o bench.profdata
                   ukl-opt pgo use --level nss --app syscall-bench --profile bench.profdata -o image/
 
-                or `ukl-opt pgo train` for the first two in one step. A profile is for one level, \
+                or `ukl-opt pgo train` for the first two in one step. A profile is for one \
                 application and kernel: one whose functions no longer match (changed source, \
-                another level or kernel) is refused with the counts, unless --allow-stale.
+                another application or kernel) is refused with the counts, unless --allow-stale. \
+                A profile trained at another UKL level applies (the tiers change calls, not \
+                control flow), though it counts that level's run.
                 """,
             subcommands: [Instrument.self, Collect.self, Train.self, Use.self, Show.self]
         )
@@ -45,6 +47,22 @@ func progressPrinter(_ name: String, quiet: Bool) -> (String) -> Void {
     { step in if !quiet { FileHandle.standardError.write(Data("\(name): \(step)\n".utf8)) } }
 }
 
+/// Builds the image `pgo instrument` or `pgo use` asks for and prints one
+/// line about what PGO did in it.
+func buildImage(
+    _ source: ImageOptions, pgo: PGOMode, output: String, quiet: Bool, command: String,
+    summary: (PGOReport) -> String
+) throws {
+    try reportingErrors {
+        let image = try ImageBuilder.build(
+            level: source.level, app: source.app, sidecars: source.sidecar, pgo: pgo, output: output,
+            progress: progressPrinter(command, quiet: quiet))
+        if !quiet, let report = image.pgo {
+            FileHandle.standardError.write(Data("\(command): \(output): \(summary(report))\n".utf8))
+        }
+    }
+}
+
 /// One line about a profile, as `pgo collect` and `pgo train` print it.
 func describe(_ summary: Profile.Summary, path: String) -> String {
     "\(path): \(summary.functions) functions run, \(summary.counters) counters, "
@@ -66,16 +84,8 @@ extension UKLOptCommand.PGO {
         var quiet = false
 
         func run() throws {
-            try reportingErrors {
-                let image = try ImageBuilder.build(
-                    level: source.level, app: source.app, sidecars: source.sidecar, pgo: .instrument,
-                    output: output, progress: progressPrinter("pgo instrument", quiet: quiet))
-                if !quiet, let pgo = image.pgo {
-                    FileHandle.standardError.write(
-                        Data(
-                            "pgo instrument: \(output): \(pgo.functions) functions, \(pgo.counters ?? 0) counters\n"
-                                .utf8))
-                }
+            try buildImage(source, pgo: .instrument, output: output, quiet: quiet, command: "pgo instrument") {
+                "\($0.functions) functions, \($0.counters ?? 0) counters"
             }
         }
     }
@@ -149,17 +159,12 @@ extension UKLOptCommand.PGO {
         var quiet = false
 
         func run() throws {
-            try reportingErrors {
-                let image = try ImageBuilder.build(
-                    level: source.level, app: source.app, sidecars: source.sidecar,
-                    pgo: .use(profile: profile, allowStale: allowStale), output: output,
-                    progress: progressPrinter("pgo use", quiet: quiet))
-                if !quiet, let pgo = image.pgo {
-                    FileHandle.standardError.write(
-                        Data(
-                            "pgo use: \(output): \(pgo.matched ?? 0) of \(pgo.functions) profiled functions matched\n"
-                                .utf8))
-                }
+            try buildImage(
+                source, pgo: .use(profile: profile, allowStale: allowStale), output: output, quiet: quiet,
+                command: "pgo use"
+            ) {
+                "\($0.matched ?? 0) of \($0.functions) profiled functions matched, "
+                    + "\($0.promoted?.count ?? 0) indirect calls promoted"
             }
         }
     }
