@@ -69,9 +69,8 @@ STAGED=$TREE/.ukl-vmlinux.o.in
 LOGF=$TREE/ukl-relink.log
 trap 'rm -f "$STAGED" "$OUT.tmp.$$"' EXIT
 START=$(date +%s)
-# Now and then make finds an object out of date in the copy (fs/proc/task_mmu.o,
-# in two relinks of one morning, once in a fresh copy; the cause is not known)
-# and relinks vmlinux.o from its own objects. Then the relink is made once
+# Should make still find an object out of date in the copy (by its mtime),
+# it relinks vmlinux.o from its own objects. Then the relink is made once
 # more: with that object rebuilt, make keeps ours. The make log, which says
 # why each step ran (V=2), is kept as .relink-diverged.log.
 for attempt in 1 2; do
@@ -87,7 +86,13 @@ for attempt in 1 2; do
 
     log "make bzImage with the given vmlinux.o (log: $LOGF)"
     # V=2: each step says why make runs it ("- due to: ...").
-    if ! make -C "$TREE" "${KERNEL_MAKE_ARGS[@]}" V=2 -j"$(nproc)" bzImage >"$LOGF" 2>&1; then
+    # KBUILD_NOCMDDEP=1: a changed command line does not remake an object,
+    # only a newer prerequisite does. The compile flags come partly from
+    # cc-option probes (a clang-19 run each), and now and then both
+    # stack-alignment probes fail: then every command lacks
+    # -mstack-alignment=8, and make recompiled the whole copy and relinked
+    # vmlinux.o from it. A relink compiles nothing of vmlinux.a anyway.
+    if ! make -C "$TREE" "${KERNEL_MAKE_ARGS[@]}" KBUILD_NOCMDDEP=1 V=2 -j"$(nproc)" bzImage >"$LOGF" 2>&1; then
         log "make failed; last 40 lines of $LOGF:"
         tail -n 40 "$LOGF" >&2
         exit 1
